@@ -1,0 +1,195 @@
+// Checker: one model, type-erased, with everything the CLI and tests do to it.
+//
+// Explorers and the executor are templates over a model; the command line and
+// the registry are not. ModelChecker<M> is the bridge: explore, turn a tape
+// into a trace (events in words, a digest per step), and replay a trace,
+// optionally narrating every step for `faultline show`.
+#ifndef FAULTLINE_HARNESS_CHECKER_H_
+#define FAULTLINE_HARNESS_CHECKER_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "harness/executor.h"
+#include "harness/explore.h"
+#include "harness/model.h"
+#include "harness/trace.h"
+#include "harness/world.h"
+
+namespace faultline {
+
+struct PropertyInfo {
+  std::string name;
+  PropertyKind kind;
+};
+
+struct ReplayResult {
+  enum class Kind {
+    kReproduced,   // every step matched and the property fails at the end
+    kDiverged,     // a step's choice, event or digest differs
+    kNotViolated,  // every step matched but the property holds at the end
+  };
+  Kind kind = Kind::kDiverged;
+  std::string message;
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual std::vector<PropertyInfo> Properties() const = 0;
+  virtual Outcome Explore(const ExploreOptions& options) const = 0;
+  // Re-runs `tape` and writes its steps (choice, event, digest) into a trace.
+  virtual Trace Record(const Tape& tape) const = 0;
+  // Re-runs a trace, checking every step; with `narration`, describes each
+  // step and the state it changed, as `faultline show` prints it.
+  virtual ReplayResult Replay(const Trace& trace,
+                              std::string* narration) const = 0;
+};
+
+template <Model M>
+class ModelChecker final : public Checker {
+ public:
+  explicit ModelChecker(std::unique_ptr<const M> model)
+      : model_(std::move(model)) {}
+
+  std::vector<PropertyInfo> Properties() const override {
+    std::vector<PropertyInfo> out;
+    for (const auto& p : model_->properties()) out.push_back({p.name, p.kind});
+    return out;
+  }
+
+  Outcome Explore(const ExploreOptions& options) const override {
+    return faultline::Explore(*model_, options);
+  }
+
+  Trace Record(const Tape& tape) const override {
+    Trace trace;
+    Executor<M> ex(*model_);
+    ex.Reset(tape.init);
+    trace.init = tape.init;
+    trace.init_digest = ex.Digest();
+    std::vector<typename M::Action> actions;
+    for (uint32_t choice : tape.choices) {
+      ex.Actions(actions);
+      FL_CHECK(choice < actions.size());
+      std::string event = model_->Describe(ex.state(), actions[choice]);
+      ex.Apply(choice, actions[choice]);
+      trace.steps.push_back({choice, ex.Digest(), std::move(event)});
+    }
+    return trace;
+  }
+
+  ReplayResult Replay(const Trace& trace,
+                      std::string* narration) const override {
+    const auto& properties = model_->properties();
+    size_t property = 0;
+    while (property < properties.size() &&
+           properties[property].name != trace.property) {
+      ++property;
+    }
+    if (property == properties.size() ||
+        properties[property].kind != PropertyKind::kAlways) {
+      return Diverged(absl::StrCat("the trace names property '",
+                                   trace.property,
+                                   "', which this model does not have"));
+    }
+    if (trace.init >= model_->InitCount()) {
+      return Diverged("the trace starts from an initial state this model "
+                      "does not have");
+    }
+    Executor<M> ex(*model_);
+    ex.Reset(trace.init);
+    if (ex.Digest() != trace.init_digest) {
+      return Diverged(absl::StrFormat(
+          "the initial state differs (digest %016x, trace has %016x): the "
+          "model or its configuration changed",
+          ex.Digest(), trace.init_digest));
+    }
+    std::string before = model_->DescribeState(ex.state());
+    if (narration) absl::StrAppend(narration, "initial state\n", before, "\n");
+    std::vector<typename M::Action> actions;
+    for (size_t k = 0; k < trace.steps.size(); ++k) {
+      const TraceStep& step = trace.steps[k];
+      ex.Actions(actions);
+      if (step.choice >= actions.size()) {
+        return Diverged(absl::StrCat("step ", k + 1, ": the trace takes choice ",
+                                     step.choice, " but only ", actions.size(),
+                                     " events are enabled"));
+      }
+      const std::string event = model_->Describe(ex.state(), actions[step.choice]);
+      if (event != step.event) {
+        return Diverged(absl::StrCat("step ", k + 1, ": event differs: trace has '",
+                                     step.event, "', replay has '", event, "'"));
+      }
+      std::string effects;
+      ex.Apply(step.choice, actions[step.choice], narration ? &effects : nullptr);
+      if (ex.Digest() != step.digest) {
+        return Diverged(absl::StrFormat(
+            "step %d (%s): world digest differs (trace %016x, replay %016x): "
+            "the implementation is nondeterministic or the code changed",
+            k + 1, event, step.digest, ex.Digest()));
+      }
+      if (narration) {
+        std::string after = model_->DescribeState(ex.state());
+        absl::StrAppend(narration, "step ", k + 1, ": ", event, "\n", effects,
+                        ChangedLines(before, after));
+        before = std::move(after);
+      }
+    }
+    ReplayResult result;
+    if (properties[property].holds(ex.state())) {
+      result.kind = ReplayResult::Kind::kNotViolated;
+      result.message = absl::StrCat("every step replayed, but ", trace.property,
+                                    " holds at the end");
+    } else {
+      result.kind = ReplayResult::Kind::kReproduced;
+      result.message = absl::StrCat(trace.property, " violated after step ",
+                                    trace.steps.size());
+      if (narration) {
+        absl::StrAppend(narration, ">>> ", result.message, "\nfinal state\n",
+                        model_->DescribeState(ex.state()), "\n");
+      }
+    }
+    return result;
+  }
+
+ private:
+  static ReplayResult Diverged(std::string message) {
+    return {ReplayResult::Kind::kDiverged, std::move(message)};
+  }
+
+  // The lines of `after` that are not in `before`: what a step changed.
+  static std::string ChangedLines(const std::string& before,
+                                  const std::string& after) {
+    std::vector<absl::string_view> old_lines = absl::StrSplit(before, '\n');
+    std::string out;
+    for (absl::string_view line : absl::StrSplit(after, '\n')) {
+      if (std::find(old_lines.begin(), old_lines.end(), line) == old_lines.end()) {
+        absl::StrAppend(&out, "  now", line, "\n");
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<const M> model_;
+};
+
+template <Model M>
+std::unique_ptr<Checker> MakeChecker(std::unique_ptr<const M> model) {
+  return std::make_unique<ModelChecker<M>>(std::move(model));
+}
+
+template <typename P>
+std::unique_ptr<Checker> MakeActorChecker(P protocol, WorldOptions world) {
+  return MakeChecker<ActorModel<P>>(
+      std::make_unique<const ActorModel<P>>(std::move(protocol), world));
+}
+
+}  // namespace faultline
+
+#endif  // FAULTLINE_HARNESS_CHECKER_H_

@@ -1,0 +1,402 @@
+#include "harness/cli.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <optional>
+#include <set>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "harness/assert.h"
+#include "harness/registry.h"
+#include "harness/trace.h"
+#include "nlohmann/json.hpp"
+
+namespace faultline {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: faultline <command> [arguments]\n"
+    "  list [--json]                       registered protocols and models\n"
+    "  check NAME [options]                exhaustive search (bfs or dfs)\n"
+    "  simulate NAME [options]             seeded random walks\n"
+    "  replay FILE                         re-run a trace, checking every step\n"
+    "  show FILE                           print a trace step by step\n"
+    "options of check and simulate:\n"
+    "  --strategy bfs|dfs|random  --depth N  --states N  --seconds S\n"
+    "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
+    "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
+    "         --crashes N  --drops N  --duplicates N  --partitions N\n"
+    "  and the protocol's own parameters (see 'faultline list')\n";
+
+struct Flags {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;
+  std::set<std::string> switches;
+};
+
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
+                                 const std::set<std::string>& switch_names) {
+  Flags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!absl::StartsWith(a, "-") || a == "-") {
+      flags.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(absl::StartsWith(a, "--") ? 2 : 1);
+    std::optional<std::string> value;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (switch_names.count(name)) {
+      if (value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+      flags.switches.insert(name);
+      continue;
+    }
+    if (!value) {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("option --", name, " needs a value"));
+      }
+      value = args[++i];
+    }
+    flags.options.emplace_back(name, *value);
+  }
+  return flags;
+}
+
+absl::Status ParseInt(absl::string_view name, absl::string_view text, int64_t min,
+                      int64_t max, int64_t* out) {
+  if (!absl::SimpleAtoi(text, out) || *out < min || *out > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad value '", text, "' for --", name, ": expected an integer from ",
+        min, " to ", max));
+  }
+  return absl::OkStatus();
+}
+
+struct CheckRequest {
+  const Entry* entry = nullptr;
+  Config config;
+  ExploreOptions explore;
+  bool json = false;
+  std::string trace_dir = "faultline-traces";
+  std::string trace_path;  // -o: exact path
+};
+
+absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
+                              const std::string& value) {
+  Limits& l = r.explore.limits;
+  if (name == "strategy") {
+    if (value == "bfs") r.explore.strategy = Strategy::kBfs;
+    else if (value == "dfs") r.explore.strategy = Strategy::kDfs;
+    else if (value == "random") r.explore.strategy = Strategy::kRandom;
+    else return absl::InvalidArgumentError(absl::StrCat(
+        "bad value '", value, "' for --strategy: expected bfs, dfs or random"));
+    return absl::OkStatus();
+  }
+  if (name == "depth") return ParseInt(name, value, 0, 1'000'000, &l.depth_max);
+  if (name == "states") return ParseInt(name, value, 1, int64_t{1} << 40, &l.states_max);
+  if (name == "memory-mb") return ParseInt(name, value, 16, 1 << 24, &l.memory_mb_max);
+  if (name == "runs") return ParseInt(name, value, 1, int64_t{1} << 40, &l.runs_max);
+  if (name == "seconds") {
+    if (!absl::SimpleAtod(value, &l.seconds_max) || !(l.seconds_max > 0) ||
+        l.seconds_max > 1e7) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad value '", value, "' for --seconds: expected a number above 0"));
+    }
+    return absl::OkStatus();
+  }
+  if (name == "seed") {
+    if (!absl::SimpleAtoi(value, &r.explore.seed)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad value '", value, "' for --seed: expected an unsigned integer"));
+    }
+    return absl::OkStatus();
+  }
+  if (name == "trace-dir") { r.trace_dir = value; return absl::OkStatus(); }
+  if (name == "o") { r.trace_path = value; return absl::OkStatus(); }
+  if (!IsConfigKey(*r.entry, name) && !absl::StrContains(name, "=")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown option --", name, " for ", r.entry->name,
+        " (see 'faultline --help' and 'faultline list')"));
+  }
+  return SetConfigValue(*r.entry, r.config, name, value);
+}
+
+absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
+                                        bool simulate) {
+  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json"}));
+  if (flags.positional.size() != 1) {
+    return absl::InvalidArgumentError("expected exactly one protocol name");
+  }
+  CheckRequest r;
+  r.entry = FindEntry(flags.positional[0]);
+  if (r.entry == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown protocol '", flags.positional[0], "' (see 'faultline list')"));
+  }
+  r.config = DefaultConfig(*r.entry);
+  r.explore.limits = r.entry->limits;
+  r.json = flags.switches.count("json") > 0;
+  if (simulate) {
+    r.explore.strategy = Strategy::kRandom;
+    r.explore.seed = static_cast<uint64_t>(
+        std::chrono::system_clock::now().time_since_epoch().count());
+  }
+  for (const auto& [name, value] : flags.options) {
+    FL_RETURN_IF_ERROR(SetExploreOption(r, name, value));
+  }
+  if (simulate && r.explore.strategy != Strategy::kRandom) {
+    return absl::InvalidArgumentError(
+        "simulate samples executions: --strategy must be random (use check "
+        "for bfs or dfs)");
+  }
+  return r;
+}
+
+const char* StrategyName(Strategy s) {
+  return s == Strategy::kBfs ? "bfs" : s == Strategy::kDfs ? "dfs" : "random";
+}
+
+std::string DescribeOptions(const CheckRequest& r) {
+  const Limits& l = r.explore.limits;
+  std::string s = absl::StrFormat(
+      "strategy=%s depth=%d states=%d seconds=%g memory-mb=%d",
+      StrategyName(r.explore.strategy), l.depth_max, l.states_max,
+      l.seconds_max, l.memory_mb_max);
+  if (r.explore.strategy == Strategy::kRandom) {
+    absl::StrAppend(&s, " runs=", l.runs_max, " seed=", r.explore.seed);
+  }
+  return s;
+}
+
+std::string TraceFileName(const CheckRequest& r, const std::string& property) {
+  if (!r.trace_path.empty()) return r.trace_path;
+  mkdir(r.trace_dir.c_str(), 0755);
+  const std::string base = absl::StrReplaceAll(r.entry->name, {{":", "."}});
+  return UnusedPath(absl::StrCat(r.trace_dir, "/", base, ".", property, ".trace"));
+}
+
+struct Summary {
+  std::string verdict;  // pass | violation | vacuous | bounds-exhausted
+  std::string property;
+  std::string detail;
+  std::string trace;
+  int exit_code = kExitOk;
+};
+
+// Pass only when every reachable state was seen and no Sometimes is missing.
+Summary Judge(const Checker& checker, const Outcome& o) {
+  const std::vector<PropertyInfo> props = checker.Properties();
+  std::vector<std::string> unreached;
+  for (size_t i = 0; i < props.size(); ++i) {
+    if (props[i].kind == PropertyKind::kSometimes && !o.sometimes_reached[i]) {
+      unreached.push_back(props[i].name);
+    }
+  }
+  Summary s;
+  if (o.stop == Stop::kViolation) {
+    s.verdict = "violation";
+    s.property = props[o.violated].name;
+    s.exit_code = kExitViolation;
+    return s;
+  }
+  const bool complete = o.stop == Stop::kComplete && !o.depth_cut;
+  if (complete && !unreached.empty()) {
+    s.verdict = "vacuous";
+    s.property = absl::StrJoin(unreached, ",");
+    s.detail = absl::StrCat("every reachable state was explored and sometimes(",
+                            s.property, ") never held: the model does nothing");
+    s.exit_code = kExitViolation;
+    return s;
+  }
+  s.verdict = complete ? "pass" : "bounds-exhausted";
+  s.detail = complete ? "every reachable state explored"
+                      : absl::StrCat("stopped by ",
+                                     o.stop == Stop::kComplete ? "depth_max"
+                                                               : StopName(o.stop),
+                                     "; no violation within these bounds");
+  if (!complete && !unreached.empty()) {
+    absl::StrAppend(&s.detail, "; sometimes(", absl::StrJoin(unreached, ","),
+                    ") not reached");
+  }
+  return s;
+}
+
+int RunCheck(const std::vector<std::string>& args, bool simulate,
+             std::ostream& out, std::ostream& err) {
+  absl::StatusOr<CheckRequest> parsed = ParseCheck(args, simulate);
+  if (!parsed.ok()) {
+    err << "faultline: " << parsed.status().message() << "\n";
+    return kExitUsage;
+  }
+  CheckRequest& r = *parsed;
+  std::ostream& human = r.json ? err : out;
+  const std::string config = FormatConfig(*r.entry, r.config);
+  human << "faultline " << (simulate ? "simulate " : "check ") << r.entry->name
+        << "\noptions: " << DescribeOptions(r) << "\nconfig: " << config << "\n";
+  human.flush();
+  r.explore.on_progress = [&err](const Progress& p) {
+    err << absl::StrFormat(
+        "progress: %d states, %d transitions, depth %d, frontier %d, %.1f s "
+        "(%.0f states/s)\n",
+        p.states, p.transitions, p.depth, p.frontier, p.seconds,
+        p.states / p.seconds);
+  };
+  const std::unique_ptr<Checker> checker = r.entry->make(r.config);
+  const Outcome o = checker->Explore(r.explore);
+  Summary s = Judge(*checker, o);
+  if (s.verdict == "violation") {
+    Trace trace = checker->Record(o.tape);
+    trace.protocol = r.entry->name;
+    trace.config = config;
+    trace.property = s.property;
+    trace.found_by = absl::StrCat(StrategyName(r.explore.strategy), " seed=",
+                                  r.explore.seed);
+    const ReplayResult check = checker->Replay(trace, nullptr);
+    if (check.kind != ReplayResult::Kind::kReproduced) {
+      err << "faultline: nondeterminism detected: the counterexample does not "
+             "replay: " << check.message << "\n";
+      return kExitInternal;
+    }
+    s.trace = TraceFileName(r, s.property);
+    if (absl::Status st = WriteFileAtomically(s.trace, FormatTrace(trace)); !st.ok()) {
+      err << "faultline: " << st.message() << "\n";
+      return kExitUsage;
+    }
+    s.detail = absl::StrCat(trace.steps.size(), " steps");
+  }
+  human << "verdict: " << s.verdict;
+  if (!s.property.empty()) human << " (" << s.property << ")";
+  human << (s.detail.empty() ? "" : ": ") << s.detail << "\n";
+  human << absl::StrFormat("explored: %d states, %d transitions, depth %d, %.2f s\n",
+                           o.states, o.transitions, o.depth, o.seconds);
+  if (!s.trace.empty()) {
+    human << "trace: " << s.trace << "\nreplay: faultline replay " << s.trace << "\n";
+  }
+  if (r.json) {
+    nlohmann::json j = {{"verdict", s.verdict},
+                        {"property", s.property.empty() ? nlohmann::json() : nlohmann::json(s.property)},
+                        {"states", o.states},
+                        {"transitions", o.transitions},
+                        {"depth", o.depth},
+                        {"seconds", o.seconds},
+                        {"stop", StopName(o.stop)},
+                        {"trace", s.trace.empty() ? nlohmann::json() : nlohmann::json(s.trace)}};
+    out << j.dump() << "\n";
+  }
+  return s.exit_code;
+}
+
+// Loads a trace and builds the checker its header names.
+absl::StatusOr<std::pair<Trace, std::unique_ptr<Checker>>> LoadTrace(
+    const std::vector<std::string>& args) {
+  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {}));
+  if (flags.positional.size() != 1 || !flags.options.empty()) {
+    return absl::InvalidArgumentError("expected exactly one trace file");
+  }
+  FL_ASSIGN_OR_RETURN(Trace trace, ReadTraceFile(flags.positional[0]));
+  const Entry* entry = FindEntry(trace.protocol);
+  if (entry == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flags.positional[0], ": unknown protocol '", trace.protocol, "'"));
+  }
+  absl::StatusOr<Config> config = ParseConfig(*entry, trace.config);
+  if (!config.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flags.positional[0], ": config: ", config.status().message()));
+  }
+  return std::make_pair(std::move(trace), entry->make(*config));
+}
+
+int RunReplay(const std::vector<std::string>& args, bool show, std::ostream& out,
+              std::ostream& err) {
+  auto loaded = LoadTrace(args);
+  if (!loaded.ok()) {
+    err << "faultline: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto& [trace, checker] = *loaded;
+  out << "trace: " << trace.protocol << ", " << trace.steps.size()
+      << " steps, property " << trace.property << ", found by " << trace.found_by
+      << "\nconfig: " << trace.config << "\n";
+  std::string narration;
+  const ReplayResult r = checker->Replay(trace, show ? &narration : nullptr);
+  out << narration;
+  switch (r.kind) {
+    case ReplayResult::Kind::kReproduced:
+      out << "reproduced: " << r.message << "\n";
+      return show ? kExitOk : kExitViolation;
+    case ReplayResult::Kind::kDiverged:
+      err << "faultline: replay diverged at " << r.message << "\n";
+      return kExitInternal;
+    case ReplayResult::Kind::kNotViolated:
+      err << "faultline: not reproduced: " << r.message << "\n";
+      return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+int RunList(const std::vector<std::string>& args, std::ostream& out,
+            std::ostream& err) {
+  absl::StatusOr<Flags> flags = ParseFlags(args, {"json"});
+  if (!flags.ok() || !flags->positional.empty() || !flags->options.empty()) {
+    err << "faultline: usage: faultline list [--json]\n";
+    return kExitUsage;
+  }
+  if (flags->switches.count("json")) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Entry& e : Registry()) {
+      nlohmann::json j = {{"name", e.name},
+                          {"expect", e.expect_pass ? "pass" : "fail"},
+                          {"description", e.description}};
+      if (!e.expect_pass) j["property"] = e.violates;
+      nlohmann::json params = nlohmann::json::object();
+      for (const ParamSpec& p : e.params) params[p.name] = p.default_value;
+      j["params"] = params;
+      list.push_back(j);
+    }
+    out << list.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const Entry& e : Registry()) {
+    out << absl::StrFormat("%-34s expect=%-4s %s\n", e.name,
+                           e.expect_pass ? "pass" : "fail",
+                           e.expect_pass ? "" : absl::StrCat("(", e.violates, ")"));
+    out << "    " << e.description << "\n";
+    for (const ParamSpec& p : e.params) {
+      out << absl::StrFormat("    --%s N  %s (default %d, %d..%d)\n", p.name,
+                             p.help, p.default_value, p.min, p.max);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  const std::string& command = args[0];
+  if (command == "list") return RunList(rest, out, err);
+  if (command == "check") return RunCheck(rest, false, out, err);
+  if (command == "simulate") return RunCheck(rest, true, out, err);
+  if (command == "replay") return RunReplay(rest, false, out, err);
+  if (command == "show") return RunReplay(rest, true, out, err);
+  err << "faultline: unknown command '" << command << "' (see 'faultline --help')\n";
+  return kExitUsage;
+}
+
+}  // namespace faultline

@@ -1,0 +1,135 @@
+// Executor: the one stepping path. It holds a model's current state and the
+// decision tape that led to it, and applies one choice at a time.
+//
+// Snapshots hide how a state is kept. For copyable states a snapshot is a
+// copy. For opaque states (nodes that cannot be copied, e.g. a C library
+// behind an adapter) a snapshot is the tape, and Restore() re-executes it
+// from the initial state: stateless search, at O(depth) cost per restore.
+//
+//   Executor<M> ex(model);
+//   ex.Reset(0);
+//   m.Actions(ex.state(), actions);
+//   ex.Apply(2, actions[2]);     // choice 2 of the enabled actions
+#ifndef FAULTLINE_HARNESS_EXECUTOR_H_
+#define FAULTLINE_HARNESS_EXECUTOR_H_
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/assert.h"
+#include "harness/model.h"
+#include "harness/stable_hash.h"
+
+namespace faultline {
+
+// The decision tape: which initial state, then which enabled action (by its
+// index in Actions() order) at every step.
+struct Tape {
+  int init = 0;
+  std::vector<uint32_t> choices;
+  bool operator==(const Tape&) const = default;
+};
+
+template <Model M>
+class Executor {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+  static constexpr bool kCopyable = std::copyable<State>;
+  using Snapshot = std::conditional_t<kCopyable, State, Tape>;
+
+  explicit Executor(const M& model) : model_(model), state_(model.Init(0)) {}
+
+  const M& model() const { return model_; }
+  const State& state() const { return state_; }
+  // Valid after Reset/Apply; not kept across Restore of a copied snapshot.
+  const Tape& tape() const { return tape_; }
+
+  void Reset(int init) {
+    FL_CHECK(init >= 0 && init < model_.InitCount());
+    state_ = model_.Init(init);
+    tape_ = Tape{init, {}};
+  }
+
+  void Actions(std::vector<Action>& out) const { model_.Actions(state_, out); }
+
+  // Applies `action`, which must be entry `choice` of Actions() here.
+  void Apply(uint32_t choice, const Action& action,
+             std::string* narration = nullptr) {
+    model_.Step(state_, action, narration);
+    tape_.choices.push_back(choice);
+  }
+
+  uint64_t Digest() const { return model_.Digest(state_); }
+
+  // Identifies the state for the visited set. Without a trustworthy digest
+  // (opaque nodes without Fingerprint()) the path is hashed in, so search
+  // becomes a tree search bounded by depth: sound, never over-pruned.
+  uint64_t Fingerprint() const {
+    if (model_.Dedupable()) return Digest();
+    return HashPair(Digest(), StableHash(tape_.choices));
+  }
+
+  // Moves the current state out; the executor must be Reset or Restored next.
+  Snapshot Take() {
+    if constexpr (kCopyable) {
+      return std::move(state_);
+    } else {
+      return tape_;
+    }
+  }
+
+  void Restore(const Snapshot& snapshot) {
+    if constexpr (kCopyable) {
+      state_ = snapshot;
+    } else {
+      Reset(snapshot.init);
+      for (uint32_t choice : snapshot.choices) {
+        model_.Actions(state_, scratch_);
+        FL_CHECK(choice < scratch_.size());
+        Apply(choice, scratch_[choice]);
+      }
+    }
+  }
+
+ private:
+  const M& model_;
+  State state_;
+  Tape tape_;
+  std::vector<Action> scratch_;
+};
+
+// Checks a model's properties on states, remembering which `Sometimes` were
+// reached.
+template <typename State>
+class PropertyTracker {
+ public:
+  explicit PropertyTracker(const std::vector<Property<State>>& properties)
+      : properties_(properties), reached_(properties.size(), false) {}
+
+  // Index of the first `Always` property violated in `s`, or -1.
+  int Check(const State& s) {
+    for (size_t i = 0; i < properties_.size(); ++i) {
+      const Property<State>& p = properties_[i];
+      if (p.kind == PropertyKind::kAlways) {
+        if (!p.holds(s)) return static_cast<int>(i);
+      } else if (!reached_[i] && p.holds(s)) {
+        reached_[i] = true;
+      }
+    }
+    return -1;
+  }
+
+  const std::vector<bool>& reached() const { return reached_; }
+
+ private:
+  const std::vector<Property<State>>& properties_;
+  std::vector<bool> reached_;
+};
+
+}  // namespace faultline
+
+#endif  // FAULTLINE_HARNESS_EXECUTOR_H_

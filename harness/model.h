@@ -1,0 +1,78 @@
+// The one interface every explorer walks: a transition system.
+//
+// A model has initial states, lists the actions enabled in a state in a
+// deterministic order, and applies one action to a state in place. This is how
+// TLA+ specs are written, and it is also what the actor world (world.h) turns a
+// protocol into, so BFS, DFS, random walks and replay share one stepping path.
+//
+// A model type M provides:
+//   using State, Action;
+//   int InitCount() const;                      // number of initial states
+//   State Init(int index) const;                // the index-th initial state
+//   void Actions(const State&, std::vector<Action>&) const;  // fills, in order
+//   void Step(State&, const Action&, std::string* narration) const;
+//   std::string Describe(const State&, const Action&) const; // one line
+//   std::string DescribeState(const State&) const;           // for `show`
+//   uint64_t Digest(const State&) const;        // stable (see stable_hash.h)
+//   bool Dedupable() const;                      // Digest identifies the state
+//   const std::vector<Property<State>>& properties() const;
+//
+// State need not be copyable: when it is not (opaque nodes), explorers reach a
+// state by re-executing the choices that led to it (see executor.h).
+#ifndef FAULTLINE_HARNESS_MODEL_H_
+#define FAULTLINE_HARNESS_MODEL_H_
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace faultline {
+
+enum class PropertyKind {
+  kAlways,     // holds in every reachable state (safety, history checks)
+  kSometimes,  // holds in at least one reachable state (guards vacuity)
+};
+
+inline const char* KindName(PropertyKind kind) {
+  return kind == PropertyKind::kAlways ? "always" : "sometimes";
+}
+
+template <typename S>
+struct Property {
+  PropertyKind kind;
+  std::string name;
+  std::function<bool(const S&)> holds;
+};
+
+template <typename S>
+Property<S> Always(std::string name, std::function<bool(const S&)> holds) {
+  return {PropertyKind::kAlways, std::move(name), std::move(holds)};
+}
+
+template <typename S>
+Property<S> Sometimes(std::string name, std::function<bool(const S&)> holds) {
+  return {PropertyKind::kSometimes, std::move(name), std::move(holds)};
+}
+
+template <typename M>
+concept Model = requires(const M& m, typename M::State& s,
+                         const typename M::Action& a,
+                         std::vector<typename M::Action>& actions,
+                         std::string* narration) {
+  { m.InitCount() } -> std::convertible_to<int>;
+  { m.Init(0) } -> std::same_as<typename M::State>;
+  m.Actions(s, actions);
+  m.Step(s, a, narration);
+  { m.Describe(s, a) } -> std::convertible_to<std::string>;
+  { m.DescribeState(s) } -> std::convertible_to<std::string>;
+  { m.Digest(s) } -> std::convertible_to<uint64_t>;
+  { m.Dedupable() } -> std::convertible_to<bool>;
+  { m.properties() } -> std::convertible_to<
+      const std::vector<Property<typename M::State>>&>;
+};
+
+}  // namespace faultline
+
+#endif  // FAULTLINE_HARNESS_MODEL_H_

@@ -1,0 +1,606 @@
+// The world: a protocol's nodes under a network, timers and faults, as a model.
+//
+// ActorModel<P> turns a protocol P (see protocols/README.md for the contract)
+// into the transition system of model.h. Its state, World<P>, holds every
+// node's state, the messages in flight, the pending timers, the fault state
+// and the observations made so far. Every source of nondeterminism is an
+// event, and fault events are ordinary events bounded by budgets, so every
+// explorer handles faults for free and exhaustive search stays finite.
+//
+// Events, in the order Actions() lists them (choice 0 is the harmless one):
+//   Deliver(m)   m is in flight, its receiver is up and reachable
+//   Fire(n, t)   timer t of up node n (synchronous timers: only when no
+//                deliverable message is in flight, i.e. timeouts are longer
+//                than any message exchange)
+//   Request(n,o) client request o at up node n, each issued once
+//   Drop(m)      within drops_max (loss)
+//   Duplicate(m) within duplicates_max
+//   Crash(n)     within crashes_max; the node's timers are cancelled
+//   Recover(n)   crash-recovery only: the node restarts from what it last
+//                persisted (Out::Persist) and OnRecover runs; unpersisted
+//                writes are lost
+//   Partition(s) within partitions_max, any split of the nodes into >= 2
+//                groups; messages between groups wait (they can still be
+//                dropped) until Heal
+//   Heal         the partition ends
+// Not modelled here on purpose: Byzantine behaviour, one-way links and real
+// time; those belong to later layers.
+//
+// A message to a crashed node stays in flight and is deliverable again if the
+// node recovers (a delayed packet). With per-link FIFO order only the oldest
+// message of each link is deliverable; with unordered links any is.
+#ifndef FAULTLINE_HARNESS_WORLD_H_
+#define FAULTLINE_HARNESS_WORLD_H_
+
+#include <algorithm>
+#include <bit>
+#include <compare>
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/assert.h"
+#include "harness/model.h"
+#include "harness/show.h"
+#include "harness/stable_hash.h"
+
+namespace faultline {
+
+using NodeId = int32_t;
+using TimerId = int32_t;
+inline constexpr int kNodesMax = 64;  // crash and request sets are bitmasks
+
+enum class LinkOrder : uint8_t { kUnordered, kFifo };
+enum class TimerModel : uint8_t { kAsynchronous, kSynchronous };
+enum class CrashModel : uint8_t { kStop, kRecover };
+
+struct WorldOptions {
+  LinkOrder links = LinkOrder::kUnordered;
+  TimerModel timers = TimerModel::kAsynchronous;
+  CrashModel crash = CrashModel::kStop;
+  int crashes_max = 0;
+  int drops_max = 0;
+  int duplicates_max = 0;
+  int partitions_max = 0;
+};
+
+template <typename Msg>
+struct Envelope {
+  NodeId from;
+  NodeId to;
+  Msg msg;
+  auto operator<=>(const Envelope&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Envelope& e) {
+    return H::combine(std::move(h), e.from, e.to, e.msg);
+  }
+};
+
+struct TimerKey {
+  NodeId node;
+  TimerId id;
+  auto operator<=>(const TimerKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const TimerKey& t) {
+    return H::combine(std::move(h), t.node, t.id);
+  }
+};
+
+template <typename Obs>
+struct Observation {
+  NodeId node;
+  Obs value;
+  auto operator<=>(const Observation&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Observation& o) {
+    return H::combine(std::move(h), o.node, o.value);
+  }
+};
+
+template <typename Op>
+struct ClientRequest {
+  NodeId node;
+  Op op;
+};
+
+struct FaultsUsed {
+  uint8_t crashes = 0;
+  uint8_t drops = 0;
+  uint8_t duplicates = 0;
+  uint8_t partitions = 0;
+  template <typename H>
+  friend H AbslHashValue(H h, const FaultsUsed& f) {
+    return H::combine(std::move(h), f.crashes, f.drops, f.duplicates,
+                      f.partitions);
+  }
+};
+
+enum class EventKind : uint8_t {
+  kDeliver,
+  kFire,
+  kRequest,
+  kDrop,
+  kDuplicate,
+  kCrash,
+  kRecover,
+  kPartition,
+  kHeal,
+};
+
+struct Event {
+  EventKind kind;
+  NodeId node = 0;   // Fire, Crash, Recover
+  int32_t arg = 0;   // network index, timer id, request index or split index
+};
+
+// The effect buffer a handler writes into. Handlers never perform effects
+// themselves: the world applies them after the handler returns, so a handler
+// is atomic with respect to crashes.
+template <typename P>
+class Out {
+ public:
+  using Msg = typename P::Msg;
+  using Obs = typename P::Obs;
+
+  NodeId self() const { return self_; }
+  int node_count() const { return node_count_; }
+
+  void Send(NodeId to, Msg msg) {
+    FL_CHECK(to >= 0 && to < node_count_);
+    sends_.push_back({self_, to, std::move(msg)});
+  }
+  // Sends to every node but this one.
+  void Broadcast(const Msg& msg) {
+    for (NodeId to = 0; to < node_count_; ++to) {
+      if (to != self_) Send(to, msg);
+    }
+  }
+  // (Re)arms timer `id`; arming an armed timer changes nothing.
+  void SetTimer(TimerId id) { timer_ops_.push_back({id, true}); }
+  void CancelTimer(TimerId id) { timer_ops_.push_back({id, false}); }
+  // Writes the node's state (as it is when the handler returns) to its disk.
+  void Persist() { persist_ = true; }
+  // Records an output of the protocol (a decision, a delivery) in the history.
+  void Observe(Obs value) { observations_.push_back(std::move(value)); }
+
+ private:
+  template <typename>
+  friend class ActorModel;
+
+  void Reset(NodeId self, int node_count) {
+    self_ = self;
+    node_count_ = node_count;
+    sends_.clear();
+    timer_ops_.clear();
+    observations_.clear();
+    persist_ = false;
+  }
+
+  NodeId self_ = 0;
+  int node_count_ = 0;
+  std::vector<Envelope<Msg>> sends_;
+  std::vector<std::pair<TimerId, bool>> timer_ops_;
+  std::vector<Obs> observations_;
+  bool persist_ = false;
+};
+
+template <typename P>
+struct World {
+  using Node = typename P::Node;
+  using Msg = typename P::Msg;
+  using Obs = typename P::Obs;
+  // Value nodes are stored inline; opaque (non-copyable) nodes behind a
+  // pointer, which makes the world move-only and forces stateless search.
+  static constexpr bool kValueNodes = std::copyable<Node>;
+  using Slot = std::conditional_t<kValueNodes, Node, std::unique_ptr<Node>>;
+
+  std::vector<Slot> nodes;
+  std::vector<Envelope<Msg>> network;  // canonical order, see Insert()
+  std::vector<TimerKey> timers;        // sorted set
+  std::vector<Observation<Obs>> history;
+  std::vector<Slot> disk;  // crash-recovery with value nodes only
+  uint64_t crashed = 0;    // bit n: node n is down
+  uint64_t requested = 0;  // bit r: client request r was issued
+  std::vector<uint8_t> group;  // partition block of each node; empty: healed
+  FaultsUsed used;
+
+  int node_count() const { return static_cast<int>(nodes.size()); }
+  const Node& node(NodeId n) const {
+    if constexpr (kValueNodes) {
+      return nodes[n];
+    } else {
+      return *nodes[n];
+    }
+  }
+  Node& node_mutable(NodeId n) {
+    if constexpr (kValueNodes) {
+      return nodes[n];
+    } else {
+      return *nodes[n];
+    }
+  }
+  bool up(NodeId n) const { return ((crashed >> n) & 1) == 0; }
+  bool connected(NodeId a, NodeId b) const {
+    return group.empty() || group[a] == group[b];
+  }
+  bool deliverable(const Envelope<Msg>& e) const {
+    return up(e.to) && connected(e.from, e.to);
+  }
+
+  // Hashes everything but opaque node state (ActorModel::Digest adds that).
+  template <typename H>
+  friend H AbslHashValue(H h, const World& w) {
+    if constexpr (kValueNodes) h = H::combine(std::move(h), w.nodes, w.disk);
+    return H::combine(std::move(h), w.network, w.timers, w.history, w.crashed,
+                      w.requested, w.group, w.used);
+  }
+};
+
+template <typename P>
+concept HasNodeFingerprint = requires(const typename P::Node& n) {
+  { n.Fingerprint() } -> std::convertible_to<uint64_t>;
+};
+
+template <typename P>
+class ActorModel {
+ public:
+  using State = World<P>;
+  using Action = Event;
+  using Node = typename P::Node;
+  using Msg = typename P::Msg;
+
+  ActorModel(P protocol, WorldOptions options)
+      : protocol_(std::move(protocol)),
+        options_(options),
+        node_count_(protocol_.NodeCount()),
+        requests_(protocol_.Requests()),
+        properties_(protocol_.Properties()) {
+    FL_CHECK(node_count_ >= 1 && node_count_ <= kNodesMax);
+    FL_CHECK(requests_.size() <= 64);
+    if (options_.partitions_max > 0) splits_ = AllSplits(node_count_);
+  }
+  ActorModel(const ActorModel&) = delete;  // properties may point into it
+  ActorModel& operator=(const ActorModel&) = delete;
+
+  const P& protocol() const { return protocol_; }
+  const WorldOptions& options() const { return options_; }
+  const std::vector<ClientRequest<typename P::Op>>& requests() const {
+    return requests_;
+  }
+  const std::vector<Property<State>>& properties() const { return properties_; }
+  bool Dedupable() const {
+    return State::kValueNodes || HasNodeFingerprint<P>;
+  }
+
+  int InitCount() const { return 1; }
+  State Init(int index) const {
+    FL_CHECK(index == 0);
+    State w;
+    for (NodeId n = 0; n < node_count_; ++n) {
+      if constexpr (State::kValueNodes) {
+        w.nodes.push_back(protocol_.Init(n));
+      } else {
+        w.nodes.push_back(protocol_.Init(n));
+        FL_CHECK(w.nodes.back() != nullptr);
+      }
+    }
+    if constexpr (State::kValueNodes) {
+      if (options_.crash == CrashModel::kRecover) w.disk = w.nodes;
+    }
+    for (NodeId n = 0; n < node_count_; ++n) {
+      out_.Reset(n, node_count_);
+      protocol_.OnStart(w.node_mutable(n), out_);
+      ApplyEffects(w, n, nullptr);
+    }
+    return w;
+  }
+
+  void Actions(const State& w, std::vector<Event>& out) const {
+    out.clear();
+    const int count = static_cast<int>(w.network.size());
+    bool any_deliverable = false;
+    for (int i = 0; i < count; ++i) {
+      if (!Deliverable(w, i)) continue;
+      any_deliverable = true;
+      out.push_back({EventKind::kDeliver, 0, i});
+    }
+    if (options_.timers == TimerModel::kAsynchronous || !any_deliverable) {
+      for (const TimerKey& t : w.timers) {
+        if (w.up(t.node)) out.push_back({EventKind::kFire, t.node, t.id});
+      }
+    }
+    for (int r = 0; r < static_cast<int>(requests_.size()); ++r) {
+      if (((w.requested >> r) & 1) == 0 && w.up(requests_[r].node)) {
+        out.push_back({EventKind::kRequest, requests_[r].node, r});
+      }
+    }
+    FaultActions(w, out);
+  }
+
+  void Step(State& w, const Event& e, std::string* narration) const {
+    switch (e.kind) {
+      case EventKind::kDeliver: {
+        FL_CHECK(Deliverable(w, e.arg));
+        Envelope<Msg> env = std::move(w.network[e.arg]);
+        w.network.erase(w.network.begin() + e.arg);
+        RunHandler(w, env.to, narration, [&](Node& node, Out<P>& out) {
+          protocol_.OnMessage(node, env.from, env.msg, out);
+        });
+        return;
+      }
+      case EventKind::kFire: {
+        auto it = std::lower_bound(w.timers.begin(), w.timers.end(),
+                                   TimerKey{e.node, e.arg});
+        FL_CHECK(it != w.timers.end() && *it == (TimerKey{e.node, e.arg}));
+        w.timers.erase(it);
+        RunHandler(w, e.node, narration, [&](Node& node, Out<P>& out) {
+          protocol_.OnTimer(node, e.arg, out);
+        });
+        return;
+      }
+      case EventKind::kRequest:
+        FL_CHECK(((w.requested >> e.arg) & 1) == 0);
+        w.requested |= uint64_t{1} << e.arg;
+        RunHandler(w, e.node, narration, [&](Node& node, Out<P>& out) {
+          protocol_.OnRequest(node, requests_[e.arg].op, out);
+        });
+        return;
+      default:
+        StepFault(w, e);
+    }
+  }
+
+  std::string Describe(const State& w, const Event& e) const {
+    switch (e.kind) {
+      case EventKind::kDeliver:
+        return absl::StrCat("deliver ", DescribeEnvelope(w.network[e.arg]));
+      case EventKind::kFire:
+        return absl::StrCat("timer ", e.arg, " fires at ", Name(e.node));
+      case EventKind::kRequest:
+        return absl::StrCat("client request ", Show(requests_[e.arg].op),
+                            " at ", Name(e.node));
+      case EventKind::kDrop:
+        return absl::StrCat("drop ", DescribeEnvelope(w.network[e.arg]));
+      case EventKind::kDuplicate:
+        return absl::StrCat("duplicate ", DescribeEnvelope(w.network[e.arg]));
+      case EventKind::kCrash:
+        return absl::StrCat("crash ", Name(e.node));
+      case EventKind::kRecover:
+        return absl::StrCat("recover ", Name(e.node));
+      case EventKind::kPartition:
+        return absl::StrCat("partition ", DescribeSplit(splits_[e.arg]));
+      case EventKind::kHeal:
+        return "heal";
+    }
+    return "?";
+  }
+
+  std::string DescribeState(const State& w) const {
+    std::string s;
+    for (NodeId n = 0; n < node_count_; ++n) {
+      absl::StrAppend(&s, "  ", Name(n), w.up(n) ? "" : " (crashed)", ": ",
+                      Show(w.node(n)), "\n");
+    }
+    absl::StrAppend(&s, "  in flight: ", w.network.size(), " message(s)");
+    if (!w.group.empty()) {
+      absl::StrAppend(&s, "; partitioned ", DescribeSplit(w.group));
+    }
+    return s;
+  }
+
+  uint64_t Digest(const State& w) const {
+    uint64_t d = StableHash(w);
+    if constexpr (!State::kValueNodes && HasNodeFingerprint<P>) {
+      for (NodeId n = 0; n < node_count_; ++n) {
+        d = HashPair(d, w.node(n).Fingerprint());
+      }
+    }
+    return d;
+  }
+
+  std::string Name(NodeId n) const {
+    if constexpr (requires { protocol_.NodeName(n); }) {
+      return protocol_.NodeName(n);
+    } else {
+      return absl::StrCat("n", n);
+    }
+  }
+
+ private:
+  bool Deliverable(const State& w, int i) const {
+    const Envelope<Msg>& e = w.network[i];
+    if (!w.deliverable(e)) return false;
+    if (i == 0) return true;
+    const Envelope<Msg>& prev = w.network[i - 1];
+    if (options_.links == LinkOrder::kFifo) {
+      // Only the oldest message of each link.
+      return prev.from != e.from || prev.to != e.to;
+    }
+    return !(prev == e);  // identical copies are one choice
+  }
+
+  void FaultActions(const State& w, std::vector<Event>& out) const {
+    const int count = static_cast<int>(w.network.size());
+    for (int i = 0; i < count && w.used.drops < options_.drops_max; ++i) {
+      if (i == 0 || !(w.network[i - 1] == w.network[i])) {
+        out.push_back({EventKind::kDrop, 0, i});
+      }
+    }
+    for (int i = 0; i < count && w.used.duplicates < options_.duplicates_max;
+         ++i) {
+      if (Deliverable(w, i)) out.push_back({EventKind::kDuplicate, 0, i});
+    }
+    for (NodeId n = 0; n < node_count_; ++n) {
+      if (w.up(n) && w.used.crashes < options_.crashes_max) {
+        out.push_back({EventKind::kCrash, n, 0});
+      }
+      if (!w.up(n) && options_.crash == CrashModel::kRecover) {
+        out.push_back({EventKind::kRecover, n, 0});
+      }
+    }
+    if (w.group.empty() && w.used.partitions < options_.partitions_max) {
+      for (int s = 0; s < static_cast<int>(splits_.size()); ++s) {
+        out.push_back({EventKind::kPartition, 0, s});
+      }
+    }
+    if (!w.group.empty()) out.push_back({EventKind::kHeal, 0, 0});
+  }
+
+  void StepFault(State& w, const Event& e) const {
+    switch (e.kind) {
+      case EventKind::kDrop:
+        FL_CHECK(w.used.drops < options_.drops_max);
+        ++w.used.drops;
+        w.network.erase(w.network.begin() + e.arg);
+        return;
+      case EventKind::kDuplicate: {
+        FL_CHECK(w.used.duplicates < options_.duplicates_max);
+        ++w.used.duplicates;
+        Envelope<Msg> copy = w.network[e.arg];
+        Insert(w, std::move(copy));
+        return;
+      }
+      case EventKind::kCrash:
+        FL_CHECK(w.up(e.node));
+        FL_CHECK(w.used.crashes < options_.crashes_max);
+        ++w.used.crashes;
+        w.crashed |= uint64_t{1} << e.node;
+        std::erase_if(w.timers,
+                      [&](const TimerKey& t) { return t.node == e.node; });
+        return;
+      case EventKind::kRecover:
+        FL_CHECK(!w.up(e.node));
+        FL_CHECK(options_.crash == CrashModel::kRecover);
+        w.crashed &= ~(uint64_t{1} << e.node);
+        if constexpr (State::kValueNodes) w.nodes[e.node] = w.disk[e.node];
+        RunHandler(w, e.node, nullptr, [&](Node& node, Out<P>& out) {
+          protocol_.OnRecover(node, out);
+        });
+        return;
+      case EventKind::kPartition:
+        FL_CHECK(w.group.empty());
+        ++w.used.partitions;
+        w.group = splits_[e.arg];
+        return;
+      case EventKind::kHeal:
+        FL_CHECK(!w.group.empty());
+        w.group.clear();
+        return;
+      default:
+        FL_CHECK(false);
+    }
+  }
+
+  template <typename Handler>
+  void RunHandler(State& w, NodeId n, std::string* narration,
+                  Handler&& handler) const {
+    FL_CHECK(w.up(n));
+    out_.Reset(n, node_count_);
+    handler(w.node_mutable(n), out_);
+    ApplyEffects(w, n, narration);
+  }
+
+  void ApplyEffects(State& w, NodeId n, std::string* narration) const {
+    for (Envelope<Msg>& e : out_.sends_) {
+      if (narration) {
+        absl::StrAppend(narration, "    sends ", Show(e.msg), " to ",
+                        Name(e.to), "\n");
+      }
+      Insert(w, std::move(e));
+    }
+    for (const auto& [id, arm] : out_.timer_ops_) {
+      const TimerKey key{n, id};
+      auto it = std::lower_bound(w.timers.begin(), w.timers.end(), key);
+      const bool armed = it != w.timers.end() && *it == key;
+      if (arm && !armed) w.timers.insert(it, key);
+      if (!arm && armed) w.timers.erase(it);
+      if (narration) {
+        absl::StrAppend(narration, arm ? "    sets" : "    cancels",
+                        " timer ", id, "\n");
+      }
+    }
+    if (out_.persist_) {
+      if constexpr (State::kValueNodes) {
+        if (options_.crash == CrashModel::kRecover) w.disk[n] = w.nodes[n];
+      }
+      if (narration) absl::StrAppend(narration, "    persists its state\n");
+    }
+    for (auto& obs : out_.observations_) {
+      if (narration) {
+        absl::StrAppend(narration, "    observes ", Show(obs), "\n");
+      }
+      w.history.push_back({n, std::move(obs)});
+    }
+  }
+
+  // Keeps the network sorted by link (from, to); within a link, FIFO keeps
+  // arrival order and unordered links sort by message, so equal multisets
+  // of messages are equal states.
+  void Insert(State& w, Envelope<Msg> e) const {
+    auto pos =
+        options_.links == LinkOrder::kFifo
+            ? std::upper_bound(w.network.begin(), w.network.end(), e,
+                               [](const auto& a, const auto& b) {
+                                 return std::pair(a.from, a.to) <
+                                        std::pair(b.from, b.to);
+                               })
+            : std::upper_bound(w.network.begin(), w.network.end(), e);
+    w.network.insert(pos, std::move(e));
+  }
+
+  std::string DescribeEnvelope(const Envelope<Msg>& e) const {
+    return absl::StrCat(Show(e.msg), " ", Name(e.from), "->", Name(e.to));
+  }
+
+  std::string DescribeSplit(const std::vector<uint8_t>& split) const {
+    std::vector<std::string> blocks;
+    const int block_count = *std::max_element(split.begin(), split.end()) + 1;
+    for (int b = 0; b < block_count; ++b) {
+      std::vector<std::string> members;
+      for (NodeId n = 0; n < node_count_; ++n) {
+        if (split[n] == b) members.push_back(Name(n));
+      }
+      blocks.push_back(absl::StrCat("{", absl::StrJoin(members, ","), "}"));
+    }
+    return absl::StrJoin(blocks, " ");
+  }
+
+  // Every split of n nodes into two or more groups, as restricted growth
+  // strings in lexicographic order (deterministic).
+  static std::vector<std::vector<uint8_t>> AllSplits(int n) {
+    FL_CHECK(n <= 10);  // Bell(10) = 115975 splits
+    std::vector<std::vector<uint8_t>> out;
+    std::vector<uint8_t> s(n, 0);
+    auto recurse = [&](auto&& self, int i, int max_block) -> void {
+      if (i == n) {
+        if (max_block >= 1) out.push_back(s);
+        return;
+      }
+      for (int b = 0; b <= max_block + 1; ++b) {
+        s[i] = static_cast<uint8_t>(b);
+        self(self, i + 1, std::max(max_block, b));
+      }
+    };
+    s[0] = 0;
+    recurse(recurse, 1, 0);
+    return out;
+  }
+
+  P protocol_;
+  WorldOptions options_;
+  int node_count_;
+  std::vector<ClientRequest<typename P::Op>> requests_;
+  std::vector<Property<State>> properties_;
+  std::vector<std::vector<uint8_t>> splits_;
+  mutable Out<P> out_;  // scratch buffer reused by every handler run
+};
+
+}  // namespace faultline
+
+#endif  // FAULTLINE_HARNESS_WORLD_H_
