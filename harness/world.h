@@ -26,6 +26,14 @@
 // Not modelled here on purpose: Byzantine behaviour, one-way links and real
 // time; those belong to later layers.
 //
+// Causality (WorldOptions::causality): the world keeps a ground-truth vector
+// clock per node, hidden from the protocol. Every handler run is one event of
+// its node; a message carries its sender's clock and its delivery merges it.
+// Messages and observations are stamped, so properties can check
+// happens-before against the execution itself rather than against what a
+// protocol's own clocks claim. Off by default: stamps make otherwise equal
+// states differ.
+//
 // A message to a crashed node stays in flight and is deliverable again if the
 // node recovers (a delayed packet). With per-link FIFO order only the oldest
 // message of each link is deliverable; with unordered links any is.
@@ -68,17 +76,31 @@ struct WorldOptions {
   int drops_max = 0;
   int duplicates_max = 0;
   int partitions_max = 0;
+  bool causality = false;  // stamp events with ground-truth vector clocks
 };
+
+// A vector clock: entry n counts the events of node n that happened before.
+using VectorClock = std::vector<uint32_t>;
+
+// a happened before b (a < b componentwise-or-equal, and a != b).
+inline bool HappenedBefore(const VectorClock& a, const VectorClock& b) {
+  if (a.size() != b.size() || a == b) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] > b[i]) return false;
+  }
+  return true;
+}
 
 template <typename Msg>
 struct Envelope {
   NodeId from;
   NodeId to;
   Msg msg;
+  VectorClock stamp;  // the sender's clock at sending (causality only)
   auto operator<=>(const Envelope&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const Envelope& e) {
-    return H::combine(std::move(h), e.from, e.to, e.msg);
+    return H::combine(std::move(h), e.from, e.to, e.msg, e.stamp);
   }
 };
 
@@ -96,10 +118,11 @@ template <typename Obs>
 struct Observation {
   NodeId node;
   Obs value;
+  VectorClock stamp;  // the node's clock at the observation (causality only)
   auto operator<=>(const Observation&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const Observation& o) {
-    return H::combine(std::move(h), o.node, o.value);
+    return H::combine(std::move(h), o.node, o.value, o.stamp);
   }
 };
 
@@ -153,7 +176,7 @@ class Out {
 
   void Send(NodeId to, Msg msg) {
     FL_CHECK(to >= 0 && to < node_count_);
-    sends_.push_back({self_, to, std::move(msg)});
+    sends_.push_back({self_, to, std::move(msg), {}});
   }
   // Sends to every node but this one.
   void Broadcast(const Msg& msg) {
@@ -208,6 +231,7 @@ struct World {
   uint64_t crashed = 0;    // bit n: node n is down
   uint64_t requested = 0;  // bit r: client request r was issued
   std::vector<uint8_t> group;  // partition block of each node; empty: healed
+  std::vector<VectorClock> clocks;  // ground truth per node (causality only)
   FaultsUsed used;
 
   int node_count() const { return static_cast<int>(nodes.size()); }
@@ -238,7 +262,7 @@ struct World {
   friend H AbslHashValue(H h, const World& w) {
     if constexpr (kValueNodes) h = H::combine(std::move(h), w.nodes, w.disk);
     return H::combine(std::move(h), w.network, w.timers, w.history, w.crashed,
-                      w.requested, w.group, w.used);
+                      w.requested, w.group, w.clocks, w.used);
   }
 };
 
@@ -293,10 +317,13 @@ class ActorModel {
     if constexpr (State::kValueNodes) {
       if (options_.crash == CrashModel::kRecover) w.disk = w.nodes;
     }
+    if (options_.causality) {
+      w.clocks.assign(node_count_, VectorClock(node_count_, 0));
+    }
     for (NodeId n = 0; n < node_count_; ++n) {
-      out_.Reset(n, node_count_);
-      protocol_.OnStart(w.node_mutable(n), out_);
-      ApplyEffects(w, n, nullptr);
+      RunHandler(w, n, nullptr, nullptr, [&](Node& node, Out<P>& out) {
+        protocol_.OnStart(node, out);
+      });
     }
     return w;
   }
@@ -329,7 +356,7 @@ class ActorModel {
         FL_CHECK(Deliverable(w, e.arg));
         Envelope<Msg> env = std::move(w.network[e.arg]);
         w.network.erase(w.network.begin() + e.arg);
-        RunHandler(w, env.to, narration, [&](Node& node, Out<P>& out) {
+        RunHandler(w, env.to, &env.stamp, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnMessage(node, env.from, env.msg, out);
         });
         return;
@@ -339,7 +366,7 @@ class ActorModel {
                                    TimerKey{e.node, e.arg});
         FL_CHECK(it != w.timers.end() && *it == (TimerKey{e.node, e.arg}));
         w.timers.erase(it);
-        RunHandler(w, e.node, narration, [&](Node& node, Out<P>& out) {
+        RunHandler(w, e.node, nullptr, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnTimer(node, e.arg, out);
         });
         return;
@@ -347,7 +374,7 @@ class ActorModel {
       case EventKind::kRequest:
         FL_CHECK(((w.requested >> e.arg) & 1) == 0);
         w.requested |= uint64_t{1} << e.arg;
-        RunHandler(w, e.node, narration, [&](Node& node, Out<P>& out) {
+        RunHandler(w, e.node, nullptr, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnRequest(node, requests_[e.arg].op, out);
         });
         return;
@@ -479,7 +506,7 @@ class ActorModel {
         FL_CHECK(options_.crash == CrashModel::kRecover);
         w.crashed &= ~(uint64_t{1} << e.node);
         if constexpr (State::kValueNodes) w.nodes[e.node] = w.disk[e.node];
-        RunHandler(w, e.node, nullptr, [&](Node& node, Out<P>& out) {
+        RunHandler(w, e.node, nullptr, nullptr, [&](Node& node, Out<P>& out) {
           protocol_.OnRecover(node, out);
         });
         return;
@@ -497,10 +524,22 @@ class ActorModel {
     }
   }
 
+  // Runs one handler of node n as one event; `received` is the stamp of the
+  // message being delivered, if any.
   template <typename Handler>
-  void RunHandler(State& w, NodeId n, std::string* narration,
-                  Handler&& handler) const {
+  void RunHandler(State& w, NodeId n, const VectorClock* received,
+                  std::string* narration, Handler&& handler) const {
     FL_CHECK(w.up(n));
+    if (options_.causality) {
+      VectorClock& clock = w.clocks[n];
+      if (received != nullptr) {
+        FL_CHECK(received->size() == clock.size());
+        for (size_t i = 0; i < clock.size(); ++i) {
+          clock[i] = std::max(clock[i], (*received)[i]);
+        }
+      }
+      ++clock[n];
+    }
     out_.Reset(n, node_count_);
     handler(w.node_mutable(n), out_);
     ApplyEffects(w, n, narration);
@@ -512,6 +551,7 @@ class ActorModel {
         absl::StrAppend(narration, "    sends ", Show(e.msg), " to ",
                         Name(e.to), "\n");
       }
+      if (options_.causality) e.stamp = w.clocks[n];
       Insert(w, std::move(e));
     }
     for (const auto& [id, arm] : out_.timer_ops_) {
@@ -535,7 +575,8 @@ class ActorModel {
       if (narration) {
         absl::StrAppend(narration, "    observes ", Show(obs), "\n");
       }
-      w.history.push_back({n, std::move(obs)});
+      w.history.push_back({n, std::move(obs),
+                           options_.causality ? w.clocks[n] : VectorClock{}});
     }
   }
 
