@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "harness/registry.h"
+#include "protocols/catalog.h"
 #include "protocols/paxos.h"
 #include "protocols/two_generals.h"
 #include "protocols/two_phase_spec.h"
@@ -67,7 +68,9 @@ Entry TwoPhaseSpecEntry(bool commit_early) {
   return e;
 }
 
-std::vector<Entry> MakeRegistry() {
+}  // namespace
+
+std::vector<Entry> CoreEntries() {
   return {
       TwoGeneralsEntry(),
       PaxosEntry("", Paxos::Bug::kNone,
@@ -84,6 +87,17 @@ std::vector<Entry> MakeRegistry() {
       TwoPhaseSpecEntry(false),
       TwoPhaseSpecEntry(true),
   };
+}
+
+namespace {
+
+std::vector<Entry> MakeRegistry() {
+  std::vector<Entry> all;
+  for (auto group : {CoreEntries, CoordinationEntries, MulticastEntries,
+                     ReplicationEntries, ByzantineEntries}) {
+    for (Entry& e : group()) all.push_back(std::move(e));
+  }
+  return all;
 }
 
 }  // namespace
