@@ -202,6 +202,10 @@ Summary Judge(const Checker& checker, const Outcome& o) {
       unreached.push_back(props[i].name);
     }
   }
+  std::vector<std::string> unchecked;
+  for (const PropertyInfo& p : props) {
+    if (p.kind == PropertyKind::kEventually) unchecked.push_back(p.name);
+  }
   Summary s;
   if (o.stop == Stop::kViolation) {
     s.verdict = "violation";
@@ -216,6 +220,13 @@ Summary Judge(const Checker& checker, const Outcome& o) {
     s.detail = absl::StrCat("every reachable state was explored and sometimes(",
                             s.property, ") never held: the model does nothing");
     s.exit_code = kExitViolation;
+    return s;
+  }
+  if (complete && !unchecked.empty()) {
+    s.verdict = "bounds-exhausted";
+    s.detail = absl::StrCat("safety checked on every reachable state; liveness (",
+                            absl::StrJoin(unchecked, ","),
+                            ") is not checked by this explorer yet");
     return s;
   }
   s.verdict = complete ? "pass" : "bounds-exhausted";

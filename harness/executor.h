@@ -116,7 +116,8 @@ class PropertyTracker {
       const Property<State>& p = properties_[i];
       if (p.kind == PropertyKind::kAlways) {
         if (!p.holds(s)) return static_cast<int>(i);
-      } else if (!reached_[i] && p.holds(s)) {
+      } else if (p.kind == PropertyKind::kSometimes && !reached_[i] &&
+                 p.holds(s)) {
         reached_[i] = true;
       }
     }

@@ -31,12 +31,18 @@
 namespace faultline {
 
 enum class PropertyKind {
-  kAlways,     // holds in every reachable state (safety, history checks)
-  kSometimes,  // holds in at least one reachable state (guards vacuity)
+  kAlways,      // holds in every reachable state (safety, history checks)
+  kSometimes,   // holds in at least one reachable state (guards vacuity)
+  kEventually,  // holds at some point of every fair execution (liveness)
 };
 
 inline const char* KindName(PropertyKind kind) {
-  return kind == PropertyKind::kAlways ? "always" : "sometimes";
+  switch (kind) {
+    case PropertyKind::kAlways: return "always";
+    case PropertyKind::kSometimes: return "sometimes";
+    case PropertyKind::kEventually: return "eventually";
+  }
+  return "?";
 }
 
 template <typename S>
@@ -54,6 +60,14 @@ Property<S> Always(std::string name, std::function<bool(const S&)> holds) {
 template <typename S>
 Property<S> Sometimes(std::string name, std::function<bool(const S&)> holds) {
   return {PropertyKind::kSometimes, std::move(name), std::move(holds)};
+}
+
+// Liveness: every fair execution reaches a state where `goal` holds. Checked
+// by exhaustive search as the absence of a reachable fair cycle (or a final
+// state) on which the goal never holds; see harness/liveness.h.
+template <typename S>
+Property<S> Eventually(std::string name, std::function<bool(const S&)> goal) {
+  return {PropertyKind::kEventually, std::move(name), std::move(goal)};
 }
 
 template <typename M>
