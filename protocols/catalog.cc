@@ -93,8 +93,9 @@ namespace {
 
 std::vector<Entry> MakeRegistry() {
   std::vector<Entry> all;
-  for (auto group : {CoreEntries, CoordinationEntries, MulticastEntries,
-                     ReplicationEntries, ByzantineEntries}) {
+  for (auto group : {CoreEntries, CoordinationEntries, MutexElectionEntries,
+                     MulticastEntries, RaftEntries, ReplicationEntries,
+                     ByzantineEntries}) {
     for (Entry& e : group()) all.push_back(std::move(e));
   }
   return all;

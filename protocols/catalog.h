@@ -10,9 +10,11 @@
 namespace faultline {
 
 std::vector<Entry> CoreEntries();          // catalog.cc: two generals, paxos, 2PC spec
-std::vector<Entry> CoordinationEntries();  // catalog_coordination.cc: clocks, FDs, mutex, election
+std::vector<Entry> CoordinationEntries();  // catalog_coordination.cc: clocks, failure detectors
+std::vector<Entry> MutexElectionEntries(); // catalog_mutex.cc: mutual exclusion, election
 std::vector<Entry> MulticastEntries();     // catalog_multicast.cc
-std::vector<Entry> ReplicationEntries();   // catalog_replication.cc: raft, kv, commit
+std::vector<Entry> RaftEntries();          // catalog_raft.cc: raft, replicated kv
+std::vector<Entry> ReplicationEntries();   // catalog_replication.cc: commit, primary-backup
 std::vector<Entry> ByzantineEntries();     // catalog_byzantine.cc
 
 }  // namespace faultline
