@@ -16,6 +16,7 @@
 #include "harness/assert.h"
 #include "harness/registry.h"
 #include "harness/trace.h"
+#include "harness/verdict.h"
 #include "nlohmann/json.hpp"
 
 namespace faultline {
@@ -123,11 +124,6 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
   }
   if (name == "trace-dir") { r.trace_dir = value; return absl::OkStatus(); }
   if (name == "o") { r.trace_path = value; return absl::OkStatus(); }
-  if (!IsConfigKey(*r.entry, name) && !absl::StrContains(name, "=")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown option --", name, " for ", r.entry->name,
-        " (see 'faultline --help' and 'faultline list')"));
-  }
   return SetConfigValue(*r.entry, r.config, name, value);
 }
 
@@ -185,63 +181,6 @@ std::string TraceFileName(const CheckRequest& r, const std::string& property) {
   return UnusedPath(absl::StrCat(r.trace_dir, "/", base, ".", property, ".trace"));
 }
 
-struct Summary {
-  std::string verdict;  // pass | violation | vacuous | bounds-exhausted
-  std::string property;
-  std::string detail;
-  std::string trace;
-  int exit_code = kExitOk;
-};
-
-// Pass only when every reachable state was seen and no Sometimes is missing.
-Summary Judge(const Checker& checker, const Outcome& o) {
-  const std::vector<PropertyInfo> props = checker.Properties();
-  std::vector<std::string> unreached;
-  for (size_t i = 0; i < props.size(); ++i) {
-    if (props[i].kind == PropertyKind::kSometimes && !o.sometimes_reached[i]) {
-      unreached.push_back(props[i].name);
-    }
-  }
-  std::vector<std::string> unchecked;
-  for (const PropertyInfo& p : props) {
-    if (p.kind == PropertyKind::kEventually) unchecked.push_back(p.name);
-  }
-  Summary s;
-  if (o.stop == Stop::kViolation) {
-    s.verdict = "violation";
-    s.property = props[o.violated].name;
-    s.exit_code = kExitViolation;
-    return s;
-  }
-  const bool complete = o.stop == Stop::kComplete && !o.depth_cut;
-  if (complete && !unreached.empty()) {
-    s.verdict = "vacuous";
-    s.property = absl::StrJoin(unreached, ",");
-    s.detail = absl::StrCat("every reachable state was explored and sometimes(",
-                            s.property, ") never held: the model does nothing");
-    s.exit_code = kExitViolation;
-    return s;
-  }
-  if (complete && !unchecked.empty()) {
-    s.verdict = "bounds-exhausted";
-    s.detail = absl::StrCat("safety checked on every reachable state; liveness (",
-                            absl::StrJoin(unchecked, ","),
-                            ") is not checked by this explorer yet");
-    return s;
-  }
-  s.verdict = complete ? "pass" : "bounds-exhausted";
-  s.detail = complete ? "every reachable state explored"
-                      : absl::StrCat("stopped by ",
-                                     o.stop == Stop::kComplete ? "depth_max"
-                                                               : StopName(o.stop),
-                                     "; no violation within these bounds");
-  if (!complete && !unreached.empty()) {
-    absl::StrAppend(&s.detail, "; sometimes(", absl::StrJoin(unreached, ","),
-                    ") not reached");
-  }
-  return s;
-}
-
 int RunCheck(const std::vector<std::string>& args, bool simulate,
              std::ostream& out, std::ostream& err) {
   absl::StatusOr<CheckRequest> parsed = ParseCheck(args, simulate);
@@ -264,8 +203,9 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   };
   const std::unique_ptr<Checker> checker = r.entry->make(r.config);
   const Outcome o = checker->Explore(r.explore);
-  Summary s = Judge(*checker, o);
-  if (s.verdict == "violation") {
+  Verdict s = Judge(*checker, o);
+  std::string trace_path;
+  if (s.name == "violation") {
     Trace trace = checker->Record(o.tape);
     trace.protocol = r.entry->name;
     trace.config = config;
@@ -278,30 +218,30 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
              "replay: " << check.message << "\n";
       return kExitInternal;
     }
-    s.trace = TraceFileName(r, s.property);
-    if (absl::Status st = WriteFileAtomically(s.trace, FormatTrace(trace)); !st.ok()) {
+    trace_path = TraceFileName(r, s.property);
+    if (absl::Status st = WriteFileAtomically(trace_path, FormatTrace(trace)); !st.ok()) {
       err << "faultline: " << st.message() << "\n";
       return kExitUsage;
     }
     s.detail = absl::StrCat(trace.steps.size(), " steps");
   }
-  human << "verdict: " << s.verdict;
+  human << "verdict: " << s.name;
   if (!s.property.empty()) human << " (" << s.property << ")";
   human << (s.detail.empty() ? "" : ": ") << s.detail << "\n";
   human << absl::StrFormat("explored: %d states, %d transitions, depth %d, %.2f s\n",
                            o.states, o.transitions, o.depth, o.seconds);
-  if (!s.trace.empty()) {
-    human << "trace: " << s.trace << "\nreplay: faultline replay " << s.trace << "\n";
+  if (!trace_path.empty()) {
+    human << "trace: " << trace_path << "\nreplay: faultline replay " << trace_path << "\n";
   }
   if (r.json) {
-    nlohmann::json j = {{"verdict", s.verdict},
+    nlohmann::json j = {{"verdict", s.name},
                         {"property", s.property.empty() ? nlohmann::json() : nlohmann::json(s.property)},
                         {"states", o.states},
                         {"transitions", o.transitions},
                         {"depth", o.depth},
                         {"seconds", o.seconds},
                         {"stop", StopName(o.stop)},
-                        {"trace", s.trace.empty() ? nlohmann::json() : nlohmann::json(s.trace)}};
+                        {"trace", trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
     out << j.dump() << "\n";
   }
   return s.exit_code;
@@ -395,9 +335,14 @@ int RunList(const std::vector<std::string>& args, std::ostream& out,
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitUsage : kExitOk;
+  if (args.empty()) {
+    err << "faultline: usage: faultline list|check|simulate|replay|show ... "
+           "(see 'faultline --help')\n";
+    return kExitUsage;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    out << kUsage;
+    return kExitOk;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   const std::string& command = args[0];

@@ -1,5 +1,7 @@
 #include "harness/registry.h"
 
+#include <bit>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -29,6 +31,61 @@ absl::Status Invalid(absl::string_view key, absl::string_view value,
       absl::StrCat("bad value '", value, "' for ", key, ": expected ", expected));
 }
 
+// The Byzantine adversary's options (harness/byzantine.h).
+bool IsAdversaryKey(absl::string_view key) {
+  return key == "byzantine" || key == "traitors" || key == "replays" ||
+         key == "signatures" || key == "twins";
+}
+
+// Printed only for worlds with an adversary, so other entries' configuration
+// lines (and the traces that carry them) stay as they were.
+bool HasAdversary(const WorldOptions& w) {
+  return w.byzantine_max > 0 || w.traitors != 0;
+}
+
+absl::Status SetTraitors(WorldOptions& w, absl::string_view value) {
+  w.traitors = 0;
+  if (value == "any") return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(part, &n) || n < 0 || n >= kNodesMax) {
+      return Invalid("traitors", value, "any, or node ids such as 0,3");
+    }
+    w.traitors |= uint64_t{1} << n;
+  }
+  w.byzantine_max = std::popcount(w.traitors);
+  return absl::OkStatus();
+}
+
+absl::Status SetAdversaryValue(WorldOptions& w, absl::string_view key,
+                               absl::string_view value) {
+  if (key == "traitors") return SetTraitors(w, value);
+  if (key == "signatures" || key == "twins") {
+    if (value != "on" && value != "off") return Invalid(key, value, "on or off");
+    (key == "twins" ? w.twins : w.signatures) = value == "on";
+    return absl::OkStatus();
+  }
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(value, &n) || n < 0 || n > kFaultBudgetMax) {
+    return Invalid(key, value, "an integer from 0 to 50");
+  }
+  if (key == "byzantine") w.traitors = 0;  // a budget: the adversary picks
+  (key == "byzantine" ? w.byzantine_max : w.replays_max) = static_cast<int>(n);
+  return absl::OkStatus();
+}
+
+std::string FormatAdversary(const WorldOptions& w) {
+  std::vector<std::string> ids;
+  for (int n = 0; n < kNodesMax; ++n) {
+    if ((w.traitors >> n) & 1) ids.push_back(absl::StrCat(n));
+  }
+  return absl::StrCat(
+      "byzantine=", w.byzantine_max,
+      " traitors=", ids.empty() ? "any" : absl::StrJoin(ids, ","),
+      " replays=", w.replays_max, " signatures=", w.signatures ? "on" : "off",
+      " twins=", w.twins ? "on" : "off");
+}
+
 absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,
                            absl::string_view value) {
   if (key == "links") {
@@ -39,13 +96,15 @@ absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,
     return absl::OkStatus();
   }
   if (key == "timers") {
-    if (value != "async" && value != "sync") {
-      return Invalid(key, value, "async or sync");
+    if (value != "async" && value != "sync" && value != "rounds") {
+      return Invalid(key, value, "async, sync or rounds");
     }
-    w.timers = value == "sync" ? TimerModel::kSynchronous
-                               : TimerModel::kAsynchronous;
+    w.timers = value == "sync"     ? TimerModel::kSynchronous
+               : value == "rounds" ? TimerModel::kRounds
+                                   : TimerModel::kAsynchronous;
     return absl::OkStatus();
   }
+  if (IsAdversaryKey(key)) return SetAdversaryValue(w, key, value);
   if (key == "crash") {
     if (value != "stop" && value != "recover") {
       return Invalid(key, value, "stop or recover");
@@ -67,6 +126,7 @@ absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,
 
 bool IsWorldKey(absl::string_view key) {
   if (key == "links" || key == "timers" || key == "crash") return true;
+  if (IsAdversaryKey(key)) return true;
   for (const Budget& b : kBudgets) {
     if (key == b.name) return true;
   }
@@ -115,7 +175,8 @@ absl::Status SetConfigValue(const Entry& entry, Config& config,
   }
   if (IsWorldKey(key)) return SetWorldValue(config.world, key, value);
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown option '", key, "' for ", entry.name));
+      absl::StrCat("unknown option --", key, " for ", entry.name,
+                   " (see 'faultline --help' and 'faultline list')"));
 }
 
 std::string FormatConfig(const Entry& entry, const Config& c) {
@@ -125,11 +186,16 @@ std::string FormatConfig(const Entry& entry, const Config& c) {
     parts.push_back(absl::StrCat(
         "links=", w.links == LinkOrder::kFifo ? "fifo" : "unordered"));
     parts.push_back(absl::StrCat(
-        "timers=", w.timers == TimerModel::kSynchronous ? "sync" : "async"));
+        "timers=", w.timers == TimerModel::kSynchronous ? "sync"
+                   : w.timers == TimerModel::kRounds    ? "rounds"
+                                                        : "async"));
     parts.push_back(absl::StrCat(
         "crash=", w.crash == CrashModel::kRecover ? "recover" : "stop"));
     for (const Budget& b : kBudgets) {
       parts.push_back(absl::StrCat(b.name, "=", w.*b.field));
+    }
+    if (HasAdversary(entry.world) || HasAdversary(w)) {
+      parts.push_back(FormatAdversary(w));
     }
   }
   for (const auto& [name, value] : c.params) {

@@ -129,11 +129,6 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
         "trace is truncated: it announces ", step_count,
         " steps but does not end with them and an 'end' line"));
   }
-  for (size_t i = 7; i < end_line; ++i) {
-    TraceStep step;
-    FL_RETURN_IF_ERROR(ParseStep(lines[i], static_cast<int>(i + 1), &step));
-    t.steps.push_back(std::move(step));
-  }
   uint64_t checksum = 0;
   if (!ParseHex(lines[end_line].substr(4), &checksum)) {
     return Bad(static_cast<int>(end_line + 1), "expected 'end HEX'");
@@ -143,6 +138,11 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
     return absl::InvalidArgumentError(
         "trace has been modified or corrupted: its checksum does not match "
         "its contents");
+  }
+  for (size_t i = 7; i < end_line; ++i) {
+    TraceStep step;
+    FL_RETURN_IF_ERROR(ParseStep(lines[i], static_cast<int>(i + 1), &step));
+    t.steps.push_back(std::move(step));
   }
   for (size_t i = end_line + 1; i < lines.size(); ++i) {
     if (!lines[i].empty()) return Bad(static_cast<int>(i + 1), "text after 'end'");

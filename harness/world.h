@@ -23,8 +23,16 @@
 //                groups; messages between groups wait (they can still be
 //                dropped) until Heal
 //   Heal         the partition ends
-// Not modelled here on purpose: Byzantine behaviour, one-way links and real
-// time; those belong to later layers.
+//   Byzantine(n,a) adversary action a of traitor n: send, mutate or replay a
+//                message, feed a twin (harness/byzantine.h, which also says
+//                what the adversary leaves out)
+// Not modelled here on purpose: one-way links and real time; those belong to
+// later layers.
+//
+// Rounds (TimerModel::kRounds): synchronous timers in lock step. A timer's
+// id is its round; it fires only when no deliverable message is in flight and
+// no up node has a timer of an earlier round pending, so no node starts round
+// r+1 before every node finished round r.
 //
 // Causality (WorldOptions::causality): the world keeps a ground-truth vector
 // clock per node, hidden from the protocol. Every handler run is one event of
@@ -45,6 +53,7 @@
 #include <compare>
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -65,7 +74,7 @@ using TimerId = int32_t;
 inline constexpr int kNodesMax = 64;  // crash and request sets are bitmasks
 
 enum class LinkOrder : uint8_t { kUnordered, kFifo };
-enum class TimerModel : uint8_t { kAsynchronous, kSynchronous };
+enum class TimerModel : uint8_t { kAsynchronous, kSynchronous, kRounds };
 enum class CrashModel : uint8_t { kStop, kRecover };
 
 struct WorldOptions {
@@ -76,7 +85,18 @@ struct WorldOptions {
   int drops_max = 0;
   int duplicates_max = 0;
   int partitions_max = 0;
+  // Byzantine adversary (harness/byzantine.h).
+  int byzantine_max = 0;   // f: traitors, chosen as the initial state
+  uint64_t traitors = 0;   // fixed traitor set (bit per node); 0: any f
+  int replays_max = 0;     // replays of seen messages, all traitors together
+  bool signatures = true;  // traitors cannot forge loyal nodes' signatures
+  bool twins = false;      // each traitor has an honest twin (Twins)
   bool causality = false;  // stamp events with ground-truth vector clocks
+  // With causality: clocks count only the handler runs that observe, so they
+  // stay finite in protocols that run forever (a circulating token), and
+  // happens-before between observations is still exact (vector clocks over
+  // relevant events).
+  bool causality_observations_only = false;
 };
 
 // A vector clock: entry n counts the events of node n that happened before.
@@ -154,6 +174,7 @@ enum class EventKind : uint8_t {
   kRecover,
   kPartition,
   kHeal,
+  kByzantine,
 };
 
 struct Event {
@@ -161,6 +182,11 @@ struct Event {
   NodeId node = 0;   // Fire, Crash, Recover
   int32_t arg = 0;   // network index, timer id, request index or split index
 };
+
+template <typename P>
+struct ByzantineState;
+template <typename P>
+class Adversary;
 
 // The effect buffer a handler writes into. Handlers never perform effects
 // themselves: the world applies them after the handler returns, so a handler
@@ -195,6 +221,8 @@ class Out {
  private:
   template <typename>
   friend class ActorModel;
+  template <typename>
+  friend class Adversary;
 
   void Reset(NodeId self, int node_count) {
     self_ = self;
@@ -223,6 +251,14 @@ struct World {
   static constexpr bool kValueNodes = std::copyable<Node>;
   using Slot = std::conditional_t<kValueNodes, Node, std::unique_ptr<Node>>;
 
+  World() = default;
+  World(World&&) = default;
+  World& operator=(World&&) = default;
+  // Copyable exactly when the nodes are, so std::copyable tells explorers the
+  // truth (a vector of unique_ptr declares a copy it cannot perform).
+  World(const World&) requires kValueNodes = default;
+  World& operator=(const World&) requires kValueNodes = default;
+
   std::vector<Slot> nodes;
   std::vector<Envelope<Msg>> network;  // canonical order, see Insert()
   std::vector<TimerKey> timers;        // sorted set
@@ -233,6 +269,7 @@ struct World {
   std::vector<uint8_t> group;  // partition block of each node; empty: healed
   std::vector<VectorClock> clocks;  // ground truth per node (causality only)
   FaultsUsed used;
+  ByzantineState<P> byz;  // traitors, their outbox and knowledge
 
   int node_count() const { return static_cast<int>(nodes.size()); }
   const Node& node(NodeId n) const {
@@ -250,6 +287,7 @@ struct World {
     }
   }
   bool up(NodeId n) const { return ((crashed >> n) & 1) == 0; }
+  bool traitor(NodeId n) const { return byz.traitor(n); }
   bool connected(NodeId a, NodeId b) const {
     return group.empty() || group[a] == group[b];
   }
@@ -261,6 +299,7 @@ struct World {
   template <typename H>
   friend H AbslHashValue(H h, const World& w) {
     if constexpr (kValueNodes) h = H::combine(std::move(h), w.nodes, w.disk);
+    if (w.byz.traitors != 0) h = H::combine(std::move(h), w.byz);
     return H::combine(std::move(h), w.network, w.timers, w.history, w.crashed,
                       w.requested, w.group, w.clocks, w.used);
   }
@@ -288,7 +327,9 @@ class ActorModel {
     FL_CHECK(node_count_ >= 1 && node_count_ <= kNodesMax);
     FL_CHECK(requests_.size() <= 64);
     if (options_.partitions_max > 0) splits_ = AllSplits(node_count_);
+    traitor_sets_ = Adversary<P>::TraitorSets(options_, node_count_);
   }
+  friend class Adversary<P>;
   ActorModel(const ActorModel&) = delete;  // properties may point into it
   ActorModel& operator=(const ActorModel&) = delete;
 
@@ -302,10 +343,12 @@ class ActorModel {
     return State::kValueNodes || HasNodeFingerprint<P>;
   }
 
-  int InitCount() const { return 1; }
+  // One initial state per traitor set (one without an adversary).
+  int InitCount() const { return static_cast<int>(traitor_sets_.size()); }
   State Init(int index) const {
-    FL_CHECK(index == 0);
+    FL_CHECK(index >= 0 && index < InitCount());
     State w;
+    w.byz.traitors = traitor_sets_[index];
     for (NodeId n = 0; n < node_count_; ++n) {
       if constexpr (State::kValueNodes) {
         w.nodes.push_back(protocol_.Init(n));
@@ -325,6 +368,7 @@ class ActorModel {
         protocol_.OnStart(node, out);
       });
     }
+    Adversary<P>::AfterStart(*this, w);
     return w;
   }
 
@@ -338,8 +382,11 @@ class ActorModel {
       out.push_back({EventKind::kDeliver, 0, i});
     }
     if (options_.timers == TimerModel::kAsynchronous || !any_deliverable) {
+      const TimerId round = EarliestRound(w);
       for (const TimerKey& t : w.timers) {
-        if (w.up(t.node)) out.push_back({EventKind::kFire, t.node, t.id});
+        if (w.up(t.node) && t.id <= round) {
+          out.push_back({EventKind::kFire, t.node, t.id});
+        }
       }
     }
     for (int r = 0; r < static_cast<int>(requests_.size()); ++r) {
@@ -348,6 +395,7 @@ class ActorModel {
       }
     }
     FaultActions(w, out);
+    Adversary<P>::Actions(*this, w, out);
   }
 
   void Step(State& w, const Event& e, std::string* narration) const {
@@ -356,6 +404,7 @@ class ActorModel {
         FL_CHECK(Deliverable(w, e.arg));
         Envelope<Msg> env = std::move(w.network[e.arg]);
         w.network.erase(w.network.begin() + e.arg);
+        if (w.traitor(env.to)) Adversary<P>::Learn(w, env.msg);
         RunHandler(w, env.to, &env.stamp, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnMessage(node, env.from, env.msg, out);
         });
@@ -369,6 +418,7 @@ class ActorModel {
         RunHandler(w, e.node, nullptr, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnTimer(node, e.arg, out);
         });
+        Adversary<P>::AfterFire(*this, w, e, narration);
         return;
       }
       case EventKind::kRequest:
@@ -377,6 +427,9 @@ class ActorModel {
         RunHandler(w, e.node, nullptr, narration, [&](Node& node, Out<P>& out) {
           protocol_.OnRequest(node, requests_[e.arg].op, out);
         });
+        return;
+      case EventKind::kByzantine:
+        Adversary<P>::Step(*this, w, e, narration);
         return;
       default:
         StepFault(w, e);
@@ -404,6 +457,8 @@ class ActorModel {
         return absl::StrCat("partition ", DescribeSplit(splits_[e.arg]));
       case EventKind::kHeal:
         return "heal";
+      case EventKind::kByzantine:
+        return Adversary<P>::Describe(*this, w, e);
     }
     return "?";
   }
@@ -411,7 +466,8 @@ class ActorModel {
   std::string DescribeState(const State& w) const {
     std::string s;
     for (NodeId n = 0; n < node_count_; ++n) {
-      absl::StrAppend(&s, "  ", Name(n), w.up(n) ? "" : " (crashed)", ": ",
+      absl::StrAppend(&s, "  ", Name(n), w.up(n) ? "" : " (crashed)",
+                      w.traitor(n) ? " (traitor)" : "", ": ",
                       Show(w.node(n)), "\n");
     }
     absl::StrAppend(&s, "  in flight: ", w.network.size(), " message(s)");
@@ -440,6 +496,17 @@ class ActorModel {
   }
 
  private:
+  // Under kRounds the earliest round any up node still has to finish;
+  // otherwise no limit.
+  TimerId EarliestRound(const State& w) const {
+    TimerId round = std::numeric_limits<TimerId>::max();
+    if (options_.timers != TimerModel::kRounds) return round;
+    for (const TimerKey& t : w.timers) {
+      if (w.up(t.node)) round = std::min(round, t.id);
+    }
+    return round;
+  }
+
   bool Deliverable(const State& w, int i) const {
     const Envelope<Msg>& e = w.network[i];
     if (!w.deliverable(e)) return false;
@@ -538,10 +605,14 @@ class ActorModel {
           clock[i] = std::max(clock[i], (*received)[i]);
         }
       }
-      ++clock[n];
+      if (!options_.causality_observations_only) ++clock[n];
     }
     out_.Reset(n, node_count_);
     handler(w.node_mutable(n), out_);
+    if (options_.causality && options_.causality_observations_only &&
+        !out_.observations_.empty()) {
+      ++w.clocks[n][n];
+    }
     ApplyEffects(w, n, narration);
   }
 
@@ -549,9 +620,14 @@ class ActorModel {
     for (Envelope<Msg>& e : out_.sends_) {
       if (narration) {
         absl::StrAppend(narration, "    sends ", Show(e.msg), " to ",
-                        Name(e.to), "\n");
+                        Name(e.to),
+                        w.traitor(n) ? " (held by the adversary)" : "", "\n");
       }
       if (options_.causality) e.stamp = w.clocks[n];
+      if (w.traitor(n)) {
+        Adversary<P>::Capture(w, std::move(e));
+        continue;
+      }
       Insert(w, std::move(e));
     }
     for (const auto& [id, arm] : out_.timer_ops_) {
@@ -572,6 +648,7 @@ class ActorModel {
       if (narration) absl::StrAppend(narration, "    persists its state\n");
     }
     for (auto& obs : out_.observations_) {
+      if (w.traitor(n)) break;  // a traitor's outputs mean nothing
       if (narration) {
         absl::StrAppend(narration, "    observes ", Show(obs), "\n");
       }
@@ -639,9 +716,12 @@ class ActorModel {
   std::vector<ClientRequest<typename P::Op>> requests_;
   std::vector<Property<State>> properties_;
   std::vector<std::vector<uint8_t>> splits_;
+  std::vector<uint64_t> traitor_sets_;
   mutable Out<P> out_;  // scratch buffer reused by every handler run
 };
 
 }  // namespace faultline
+
+#include "harness/byzantine.h"  // completes ByzantineState and Adversary
 
 #endif  // FAULTLINE_HARNESS_WORLD_H_

@@ -1,0 +1,59 @@
+#include "harness/verdict.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace faultline {
+
+// Pass only when every reachable state was seen and no Sometimes is missing.
+Verdict Judge(const Checker& checker, const Outcome& o) {
+  const std::vector<PropertyInfo> props = checker.Properties();
+  std::vector<std::string> unreached;
+  for (size_t i = 0; i < props.size(); ++i) {
+    if (props[i].kind == PropertyKind::kSometimes && !o.sometimes_reached[i]) {
+      unreached.push_back(props[i].name);
+    }
+  }
+  std::vector<std::string> unchecked;
+  for (const PropertyInfo& p : props) {
+    if (p.kind == PropertyKind::kEventually) unchecked.push_back(p.name);
+  }
+  Verdict s;
+  if (o.stop == Stop::kViolation) {
+    s.name = "violation";
+    s.property = props[o.violated].name;
+    s.exit_code = 1;
+    return s;
+  }
+  const bool complete = o.stop == Stop::kComplete && !o.depth_cut;
+  if (complete && !unreached.empty()) {
+    s.name = "vacuous";
+    s.property = absl::StrJoin(unreached, ",");
+    s.detail = absl::StrCat("every reachable state was explored and sometimes(",
+                            s.property, ") never held: the model does nothing");
+    s.exit_code = 1;
+    return s;
+  }
+  if (complete && !unchecked.empty()) {
+    s.name = "bounds-exhausted";
+    s.detail = absl::StrCat("safety checked on every reachable state; liveness (",
+                            absl::StrJoin(unchecked, ","),
+                            ") is not checked by this explorer yet");
+    return s;
+  }
+  s.name = complete ? "pass" : "bounds-exhausted";
+  s.detail = complete ? "every reachable state explored"
+                      : absl::StrCat("stopped by ",
+                                     o.stop == Stop::kComplete ? "depth_max"
+                                                               : StopName(o.stop),
+                                     "; no violation within these bounds");
+  if (!complete && !unreached.empty()) {
+    absl::StrAppend(&s.detail, "; sometimes(", absl::StrJoin(unreached, ","),
+                    ") not reached");
+  }
+  return s;
+}
+
+}  // namespace faultline

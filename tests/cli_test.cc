@@ -1,0 +1,215 @@
+// The command-line contract, run against the real binary: exit codes, one
+// clear line for bad input, JSON shapes, trace files that replay.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/trace.h"
+#include "nlohmann/json.hpp"
+
+namespace faultline {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Cli : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("FAULTLINE_BIN");
+    ASSERT_NE(bin, nullptr) << "FAULTLINE_BIN must name the faultline binary";
+    bin_ = bin;
+    dir_ = absl::StrCat(testing::TempDir(), "/cli_",
+                        testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_EQ(std::system(("rm -rf " + dir_ + " && mkdir -p " + dir_).c_str()), 0);
+  }
+
+  Result Faultline(const std::string& args) {
+    const std::string cmd = absl::StrCat("cd ", dir_, " && ", bin_, " ", args,
+                                         " >out.txt 2>err.txt");
+    const int status = std::system(cmd.c_str());
+    return {WEXITSTATUS(status), Slurp(dir_ + "/out.txt"), Slurp(dir_ + "/err.txt")};
+  }
+
+  // Bad input: exit 2 and exactly one line on stderr containing `what`.
+  void ExpectUsageError(const std::string& args, const std::string& what) {
+    const Result r = Faultline(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr(what)) << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+
+  std::string bin_;
+  std::string dir_;
+};
+
+TEST_F(Cli, ListJsonHasTheContractFields) {
+  const Result r = Faultline("list --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json list = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(list.is_array());
+  ASSERT_GE(list.size(), 7u);
+  for (const auto& e : list) {
+    EXPECT_TRUE(e["name"].is_string());
+    EXPECT_TRUE(e["description"].is_string());
+    ASSERT_TRUE(e["expect"] == "pass" || e["expect"] == "fail") << e;
+    EXPECT_EQ(e.contains("property"), e["expect"] == "fail") << e;
+  }
+}
+
+TEST_F(Cli, CheckFindsAViolationWritesATraceAndReplaysIt) {
+  const Result r = Faultline("check two-generals --json -o tg.trace");
+  ASSERT_EQ(r.code, 1) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["verdict"], "violation");
+  EXPECT_EQ(j["property"], "agreement");
+  EXPECT_EQ(j["trace"], "tg.trace");
+  for (const char* key : {"states", "transitions", "depth", "seconds"}) {
+    EXPECT_TRUE(j[key].is_number()) << key;
+  }
+  EXPECT_THAT(r.err, HasSubstr("options: strategy=bfs"));
+  const Result replay = Faultline("replay tg.trace");
+  EXPECT_EQ(replay.code, 1) << replay.err;
+  EXPECT_THAT(replay.out, HasSubstr("reproduced: agreement violated after step 5"));
+  const Result show = Faultline("show tg.trace");
+  EXPECT_EQ(show.code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("drop Messenger(3) A->B"));
+  EXPECT_THAT(show.out, HasSubstr("observes retreat"));
+}
+
+TEST_F(Cli, HumanSummaryHasAFixedShape) {
+  const Result r = Faultline("check two-phase-spec:commit-early");
+  ASSERT_EQ(r.code, 1) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 7u) << r.out;
+  EXPECT_THAT(lines[0], StartsWith("faultline check two-phase-spec:commit-early"));
+  EXPECT_THAT(lines[1], StartsWith("options: "));
+  EXPECT_THAT(lines[2], StartsWith("config: rms=3"));
+  EXPECT_THAT(lines[3], StartsWith("verdict: violation (TCConsistent)"));
+  EXPECT_THAT(lines[4], StartsWith("explored: "));
+  EXPECT_EQ(lines[5], "trace: faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
+  EXPECT_EQ(lines[6], "replay: faultline replay faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
+  // A second run never replaces the first trace.
+  const Result again = Faultline("check two-phase-spec:commit-early");
+  EXPECT_THAT(again.out, HasSubstr("TCConsistent-2.trace"));
+}
+
+TEST_F(Cli, PassAndBoundsExhaustedAreDistinct) {
+  Result r = Faultline("check two-phase-spec --json");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["verdict"], "pass");
+  r = Faultline("check two-phase-spec --depth 3 --json");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["verdict"], "bounds-exhausted");
+  r = Faultline("check two-phase-spec --states 10");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("verdict: bounds-exhausted: stopped by states_max"));
+  r = Faultline("simulate two-phase-spec --runs 5 --seed 3");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("verdict: bounds-exhausted: stopped by runs_max"));
+  EXPECT_THAT(r.out, HasSubstr("seed=3"));
+}
+
+TEST_F(Cli, SimulateFindsBugsReproduciblyFromTheSeed) {
+  const Result a = Faultline("simulate paxos:forget-accepted --seed 5 --runs 100000 -o a.trace");
+  const Result b = Faultline("simulate paxos:forget-accepted --seed 5 --runs 100000 -o b.trace");
+  ASSERT_EQ(a.code, 1) << a.out << a.err;
+  ASSERT_EQ(b.code, 1);
+  EXPECT_EQ(Slurp(dir_ + "/a.trace"), Slurp(dir_ + "/b.trace"));
+  EXPECT_EQ(Faultline("replay a.trace").code, 1);
+}
+
+TEST_F(Cli, BadInputGetsOneLineAndExitTwo) {
+  ExpectUsageError("", "usage");
+  ExpectUsageError("frobnicate", "unknown command 'frobnicate'");
+  ExpectUsageError("check", "expected exactly one protocol name");
+  ExpectUsageError("check raft-of-doom", "unknown protocol 'raft-of-doom'");
+  ExpectUsageError("check paxos --depth abc", "bad value 'abc' for --depth");
+  ExpectUsageError("check paxos --depth -1", "bad value '-1' for --depth");
+  ExpectUsageError("check paxos --crashes 99", "bad value '99' for crashes");
+  ExpectUsageError("check paxos --rounds 0", "bad value '0' for rounds");
+  ExpectUsageError("check paxos --links sideways", "bad value 'sideways' for links");
+  ExpectUsageError("check paxos --seconds 0", "bad value '0' for --seconds");
+  ExpectUsageError("check paxos --strategy astar", "bad value 'astar' for --strategy");
+  ExpectUsageError("check paxos --frobs 3", "unknown option --frobs");
+  ExpectUsageError("check paxos --depth", "option --depth needs a value");
+  ExpectUsageError("check two-phase-spec --crashes 1", "does not apply to two-phase-spec");
+  ExpectUsageError("simulate paxos --strategy bfs", "--strategy must be random");
+  ExpectUsageError("list extra", "usage: faultline list");
+}
+
+TEST_F(Cli, BadTraceFilesGetOneLineAndExitTwo) {
+  ExpectUsageError("replay", "expected exactly one trace file");
+  ExpectUsageError("replay missing.trace", "missing.trace: No such file");
+  ExpectUsageError("replay /", "not a regular file");
+  ASSERT_EQ(Faultline("check two-generals -o good.trace").code, 1);
+  const std::string good = Slurp(dir_ + "/good.trace");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  };
+  write("garbage.trace", "\x7f" "ELF\x02\x01 binary junk");
+  ExpectUsageError("replay garbage.trace", "not a faultline trace");
+  write("truncated.trace", good.substr(0, good.size() / 2));
+  ExpectUsageError("show truncated.trace", "truncated");
+  std::string tampered = good;
+  tampered[tampered.find("choice 0")] = 'x';
+  write("tampered.trace", tampered);
+  ExpectUsageError("replay tampered.trace", "modified or corrupted");
+  std::string future = good;
+  future.replace(0, 17, "faultline-trace 9");
+  write("future.trace", future);
+  ExpectUsageError("replay future.trace", "version 9 is not readable");
+}
+
+// A well-formed trace whose steps no longer match the build: exit 3, naming
+// the step and what differs.
+TEST_F(Cli, DivergenceNamesTheStepAndExitsThree) {
+  ASSERT_EQ(Faultline("check two-generals -o good.trace").code, 1);
+  absl::StatusOr<Trace> trace = ReadTraceFile(dir_ + "/good.trace");
+  ASSERT_TRUE(trace.ok());
+  Trace digest = *trace;
+  digest.steps[2].digest ^= 1;
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/digest.trace", FormatTrace(digest)).ok());
+  Result r = Faultline("replay digest.trace");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("step 3 (drop Messenger(3) A->B): world digest differs"));
+  Trace event = *trace;
+  event.steps[1].event = "deliver Messenger(9) B->A";
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/event.trace", FormatTrace(event)).ok());
+  r = Faultline("replay event.trace");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("step 2: event differs"));
+  Trace config = *trace;
+  config.config = "messengers=31";
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/config.trace", FormatTrace(config)).ok());
+  ExpectUsageError("replay config.trace", "bad value '31' for messengers");
+  Trace short_trace = *trace;
+  short_trace.steps.pop_back();
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/short.trace", FormatTrace(short_trace)).ok());
+  r = Faultline("replay short.trace");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("agreement holds at the end"));
+}
+
+}  // namespace
+}  // namespace faultline

@@ -1,0 +1,134 @@
+// Every entry of `faultline list` is checked against its `expect`, with its
+// default bounds: correct ones pass (complete, nothing vacuous), buggy ones
+// violate exactly the property they name, and their trace reproduces.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "harness/registry.h"
+#include "harness/verdict.h"
+
+namespace faultline {
+namespace {
+
+std::vector<std::string> EntryNames() {
+  std::vector<std::string> names;
+  for (const Entry& e : Registry()) names.push_back(e.name);
+  return names;
+}
+
+class EveryEntry : public testing::TestWithParam<std::string> {};
+
+TEST_P(EveryEntry, MeetsItsExpectation) {
+  const Entry* entry = FindEntry(GetParam());
+  ASSERT_NE(entry, nullptr);
+  const auto checker = entry->make(DefaultConfig(*entry));
+  ExploreOptions options;
+  options.limits = entry->limits;
+  const Outcome outcome = checker->Explore(options);
+  const Verdict verdict = Judge(*checker, outcome);
+  if (entry->expect_pass) {
+    EXPECT_EQ(verdict.name, "pass") << verdict.detail;
+    EXPECT_GT(outcome.states, 1);
+    return;
+  }
+  ASSERT_EQ(verdict.name, "violation") << verdict.detail;
+  EXPECT_EQ(verdict.property, entry->violates);
+  Trace trace = checker->Record(outcome.tape);
+  trace.property = verdict.property;
+  EXPECT_EQ(checker->Replay(trace, nullptr).kind,
+            ReplayResult::Kind::kReproduced);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Registry, EveryEntry, testing::ValuesIn(EntryNames()),
+    [](const testing::TestParamInfo<std::string>& info) {
+      std::string name = info.param;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+TEST(Registry, NamesAreKebabCaseAndUnique) {
+  std::vector<std::string> names = EntryNames();
+  for (const std::string& name : names) {
+    for (char c : name) {
+      EXPECT_TRUE(std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+                  c == ':')
+          << name;
+    }
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+}
+
+TEST(Registry, BuggyVariantsNameAPropertyTheirModelHas) {
+  for (const Entry& e : Registry()) {
+    if (e.expect_pass) continue;
+    const auto checker = e.make(DefaultConfig(e));
+    bool found = false;
+    for (const PropertyInfo& p : checker->Properties()) found |= p.name == e.violates;
+    EXPECT_TRUE(found) << e.name << " names " << e.violates;
+  }
+}
+
+// Golden state counts at fixed bounds: a silent change of semantics in the
+// world or a protocol changes these numbers.
+struct Golden {
+  const char* name;
+  const char* config;
+  int64_t states;
+  int64_t transitions;
+};
+
+TEST(Registry, GoldenStateCounts) {
+  const Golden kGolden[] = {
+      {"two-phase-spec", "rms=3", 288, 1145},
+      {"two-generals", "drops=0 messengers=3", 8, 7},
+      {"paxos", "", 984606, 4682795},
+      {"paxos", "crashes=0", 164101, 772458},
+  };
+  for (const Golden& g : kGolden) {
+    const Entry* entry = FindEntry(g.name);
+    ASSERT_NE(entry, nullptr) << g.name;
+    absl::StatusOr<Config> config = ParseConfig(*entry, g.config);
+    ASSERT_TRUE(config.ok()) << config.status();
+    const Outcome o = entry->make(*config)->Explore(ExploreOptions{});
+    EXPECT_EQ(o.stop, Stop::kComplete) << g.name << " " << g.config;
+    EXPECT_EQ(o.states, g.states) << g.name << " " << g.config;
+    EXPECT_EQ(o.transitions, g.transitions) << g.name << " " << g.config;
+  }
+}
+
+TEST(TwoGenerals, EveryKLosesAgreementByLosingTheLastMessenger) {
+  const Entry* entry = FindEntry("two-generals");
+  for (int k = 1; k <= 8; ++k) {
+    Config config = DefaultConfig(*entry);
+    config.params["messengers"] = k;
+    const auto checker = entry->make(config);
+    const Outcome o = checker->Explore(ExploreOptions{});
+    ASSERT_EQ(o.stop, Stop::kViolation) << k;
+    const Trace t = checker->Record(o.tape);
+    // k-1 deliveries, the drop of messenger k, then both deadlines.
+    ASSERT_EQ(t.steps.size(), static_cast<size_t>(k + 2)) << k;
+    EXPECT_EQ(t.steps[k - 1].event.rfind("drop Messenger(" + std::to_string(k) + ")", 0), 0u)
+        << t.steps[k - 1].event;
+  }
+}
+
+TEST(TwoGenerals, AReliableLinkAgrees) {
+  const Entry* entry = FindEntry("two-generals");
+  for (int k = 1; k <= 8; ++k) {
+    Config config = DefaultConfig(*entry);
+    config.params["messengers"] = k;
+    config.world.drops_max = 0;
+    const auto checker = entry->make(config);
+    const Verdict v = Judge(*checker, checker->Explore(ExploreOptions{}));
+    EXPECT_EQ(v.name, "pass") << k << ": " << v.detail;
+  }
+}
+
+}  // namespace
+}  // namespace faultline
