@@ -4,6 +4,7 @@
 #include <string>
 
 #include "protocols/catalog.h"
+#include "protocols/failure_detector.h"
 #include "protocols/lamport_clock.h"
 #include "protocols/vector_clock.h"
 
@@ -48,6 +49,36 @@ Entry ClockEntry(const std::string& base, typename P::Bug bug, const Variant& v)
   return e;
 }
 
+using FdKind = HeartbeatDetector::Kind;
+using FdBug = HeartbeatDetector::Bug;
+
+Entry DetectorEntry(FdKind kind, FdBug bug, const Variant& v) {
+  const bool perfect = kind == FdKind::kPerfect;
+  Entry e = Named(perfect ? "perfect-failure-detector"
+                          : "eventually-perfect-failure-detector", v);
+  e.world.timers = TimerModel::kSynchronous;
+  e.world.crashes_max = 1;
+  const int timeout = bug == FdBug::kShortTimeout ? 1 : perfect ? 2 : 1;
+  e.params = {{"nodes", 3, 2, 4, "processes, each monitoring all others"},
+              {"delay-bound", 2, 1, 4, "environment: longest reply delay"},
+              {"slow-nodes", 1, 0, 4, "environment: processes whose replies can be late"},
+              {"timeout", timeout, 1, 8,
+               perfect ? "timeout (P assumes >= delay-bound)" : "initial timeout"},
+              {"stable-rounds", 1, 1, 4, "quiet timeouts that count as settled"}};
+  e.make = [kind, bug](const Config& c) {
+    HeartbeatDetector p;
+    p.kind = kind;
+    p.bug = bug;
+    p.nodes = static_cast<int>(c.params.at("nodes"));
+    p.delay_bound = static_cast<int>(c.params.at("delay-bound"));
+    p.slow_nodes = static_cast<int>(c.params.at("slow-nodes"));
+    p.timeout = static_cast<int>(c.params.at("timeout"));
+    p.stable_rounds = static_cast<int>(c.params.at("stable-rounds"));
+    return MakeActorChecker(p, c.world);
+  };
+  return e;
+}
+
 }  // namespace
 
 std::vector<Entry> CoordinationEntries() {
@@ -72,6 +103,19 @@ std::vector<Entry> CoordinationEntries() {
           "vector-clock", VB::kLexicographic,
           {"lexicographic", "events compared lexicographically, not causally",
            "strong-clock-condition"}),
+      DetectorEntry(FdKind::kPerfect, FdBug::kNone,
+                    {"", "heartbeats, exclude on timeout (P), synchronous", ""}),
+      DetectorEntry(FdKind::kPerfect, FdBug::kShortTimeout,
+                    {"short-timeout", "timeout below the delay bound: false detection",
+                     "strong-accuracy"}),
+      DetectorEntry(FdKind::kPerfect, FdBug::kNoReset,
+                    {"no-reset", "never forgets who answered: crashes go undetected",
+                     "strong-completeness"}),
+      DetectorEntry(FdKind::kEventuallyPerfect, FdBug::kNone,
+                    {"", "heartbeats, increasing timeout (<>P), unknown delay bound", ""}),
+      DetectorEntry(FdKind::kEventuallyPerfect, FdBug::kConstantTimeout,
+                    {"constant-timeout", "never lengthens its timeout: suspects forever",
+                     "eventual-strong-accuracy"}),
   };
 }
 
