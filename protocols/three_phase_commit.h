@@ -1,16 +1,15 @@
 // Three-phase commit with a termination protocol (Skeen, "Nonblocking Commit
-// Protocols", SIGMOD 1981; Bernstein, Hadzilacos & Goodman 1987, ch. 7.4;
+// Protocols", SIGMOD 1981; Bernstein, Hadzilacos & Goodman 1987, ch. 7;
 // lecture notes 001, "3PC").
 //
 // 2PC blocks because an uncertain participant cannot tell whether anyone
 // committed. 3PC inserts a pre-commit phase, so that no state borders on both
 // commit and abort. Phase 1 as in 2PC: CanCommit, Yes/No votes (a client
 // request Fail at a participant before CanCommit makes it vote No, as in
-// two_phase_commit.h). Phase 2: with
-// every Yes the coordinator sends PreCommit; a participant becomes
-// pre-committed and acks. Phase 3: with every ack (or on a timeout: the
-// missing ones crashed) the coordinator commits and sends DoCommit. Any No or
-// a vote timeout aborts. The coordinator sends PreCommit and its decision to
+// two_phase_commit.h). Phase 2: with every Yes the coordinator sends
+// PreCommit; a participant becomes pre-committed and acks. Phase 3: with
+// every ack (or on a timeout: the missing ones crashed) the coordinator
+// commits and sends DoCommit. Any No or a vote timeout aborts. The coordinator sends PreCommit and its decision to
 // one participant at a time (a send loop: it messages itself to go on), so it
 // can crash half-way through, or after deciding and before telling anyone:
 // the failures the pre-commit phase is there for.
