@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/executor.h"
 #include "harness/explore.h"
+#include "harness/liveness.h"
 #include "harness/model.h"
 #include "harness/trace.h"
 #include "harness/world.h"
@@ -50,6 +51,36 @@ class Checker {
   virtual ReplayResult Replay(const Trace& trace,
                               std::string* narration) const = 0;
 };
+
+// What a replayed liveness counterexample showed: the digests along it,
+// whether the goal ever held, and on the loop, which fair events were enabled
+// in every state and which were taken.
+struct LoopWitness {
+  std::vector<uint64_t> digests;  // after 0, 1, ... steps
+  bool goal_reached = false;
+  bool first = true;
+  std::vector<std::string> always_enabled;  // sorted
+  std::vector<std::string> taken;
+
+  void Observe(std::vector<std::string> enabled, bool fair, const std::string& event) {
+    std::sort(enabled.begin(), enabled.end());
+    if (first) {
+      always_enabled = std::move(enabled);
+      first = false;
+    } else {
+      std::vector<std::string> both;
+      std::set_intersection(always_enabled.begin(), always_enabled.end(),
+                            enabled.begin(), enabled.end(), std::back_inserter(both));
+      always_enabled = std::move(both);
+    }
+    if (fair) taken.push_back(event);
+  }
+};
+
+// Judges a replayed liveness counterexample (see harness/liveness.h).
+ReplayResult ReplayLiveness(const Trace& trace, const LoopWitness& loop,
+                            const std::vector<std::string>& fair_at_end,
+                            std::string* narration);
 
 template <Model M>
 class ModelChecker final : public Checker {
@@ -93,7 +124,7 @@ class ModelChecker final : public Checker {
       ++property;
     }
     if (property == properties.size() ||
-        properties[property].kind != PropertyKind::kAlways) {
+        properties[property].kind == PropertyKind::kSometimes) {
       return Diverged(absl::StrCat("the trace names property '",
                                    trace.property,
                                    "', which this model does not have"));
@@ -112,10 +143,19 @@ class ModelChecker final : public Checker {
     }
     std::string before = model_->DescribeState(ex.state());
     if (narration) absl::StrAppend(narration, "initial state\n", before, "\n");
+    const bool liveness = properties[property].kind == PropertyKind::kEventually;
+    LoopWitness loop;
+    loop.digests.push_back(ex.Digest());
+    loop.goal_reached = liveness && properties[property].holds(ex.state());
     std::vector<typename M::Action> actions;
     for (size_t k = 0; k < trace.steps.size(); ++k) {
       const TraceStep& step = trace.steps[k];
       ex.Actions(actions);
+      if (liveness && static_cast<int64_t>(k) >= trace.loop_start &&
+          step.choice < actions.size()) {
+        loop.Observe(FairTexts(ex.state(), actions),
+                     IsFair(*model_, ex.state(), actions[step.choice]), step.event);
+      }
       if (step.choice >= actions.size()) {
         return Diverged(absl::StrCat("step ", k + 1, ": the trace takes choice ",
                                      step.choice, " but only ", actions.size(),
@@ -134,12 +174,18 @@ class ModelChecker final : public Checker {
             "the implementation is nondeterministic or the code changed",
             k + 1, event, step.digest, ex.Digest()));
       }
+      loop.digests.push_back(ex.Digest());
+      loop.goal_reached |= liveness && properties[property].holds(ex.state());
       if (narration) {
         std::string after = model_->DescribeState(ex.state());
         absl::StrAppend(narration, "step ", k + 1, ": ", event, "\n", effects,
                         ChangedLines(before, after));
         before = std::move(after);
       }
+    }
+    if (liveness) {
+      ex.Actions(actions);
+      return ReplayLiveness(trace, loop, FairTexts(ex.state(), actions), narration);
     }
     ReplayResult result;
     if (properties[property].holds(ex.state())) {
@@ -159,6 +205,15 @@ class ModelChecker final : public Checker {
   }
 
  private:
+  std::vector<std::string> FairTexts(const typename M::State& s,
+                                     const std::vector<typename M::Action>& actions) const {
+    std::vector<std::string> texts;
+    for (const auto& a : actions) {
+      if (IsFair(*model_, s, a)) texts.push_back(model_->Describe(s, a));
+    }
+    return texts;
+  }
+
   static ReplayResult Diverged(std::string message) {
     return {ReplayResult::Kind::kDiverged, std::move(message)};
   }

@@ -34,6 +34,7 @@ constexpr char kUsage[] =
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
+    "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
     "  and the protocol's own parameters (see 'faultline list')\n";
 
 struct Flags {
@@ -210,6 +211,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     trace.protocol = r.entry->name;
     trace.config = config;
     trace.property = s.property;
+    trace.loop_start = o.loop_start;
     trace.found_by = absl::StrCat(StrategyName(r.explore.strategy), " seed=",
                                   r.explore.seed);
     const ReplayResult check = checker->Replay(trace, nullptr);
@@ -223,7 +225,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
       err << "faultline: " << st.message() << "\n";
       return kExitUsage;
     }
-    s.detail = absl::StrCat(trace.steps.size(), " steps");
+    absl::StrAppend(&s.detail, trace.steps.size(), " steps");
   }
   human << "verdict: " << s.name;
   if (!s.property.empty()) human << " (" << s.property << ")";

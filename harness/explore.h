@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "harness/executor.h"
+#include "harness/liveness.h"
 #include "harness/random.h"
 
 namespace faultline {
@@ -77,6 +78,11 @@ struct Outcome {
   bool depth_cut = false;  // some state at depth_max had enabled actions
   int violated = -1;       // index into the model's properties
   Tape tape;               // the counterexample when stop == kViolation
+  // Liveness counterexamples: the tape's steps from loop_start on return to
+  // the state after step loop_start (a lasso); -1: the run stops where no fair
+  // action is enabled; -2: not a liveness counterexample.
+  int64_t loop_start = -2;
+  bool liveness_checked = false;  // Eventually properties were decided
   std::vector<bool> sometimes_reached;
   int64_t states = 0;       // distinct states (fingerprints)
   int64_t transitions = 0;  // actions applied
@@ -176,6 +182,23 @@ Tape ReconstructTape(
   return tape;
 }
 
+// Labels the enabled actions of the current state for the liveness graph:
+// fair ones by their text, the others as unfair.
+template <Model M>
+void LabelFairActions(const M& model, const Executor<M>& ex,
+                      const std::vector<typename M::Action>& actions,
+                      LivenessGraph& graph, uint32_t index,
+                      std::vector<uint32_t>& labels) {
+  labels.assign(actions.size(), LivenessGraph::kUnfair);
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (!IsFair(model, ex.state(), actions[i])) continue;
+    texts.push_back(model.Describe(ex.state(), actions[i]));
+    labels[i] = graph.Label(texts.back());
+  }
+  graph.SetFairEnabled(index, texts);
+}
+
 // Exhaustive search, breadth-first or depth-first.
 template <Model M>
 Outcome Search(const M& model, const ExploreOptions& options) {
@@ -184,6 +207,7 @@ Outcome Search(const M& model, const ExploreOptions& options) {
     Snapshot snapshot;
     uint64_t fp;
     int64_t depth;
+    uint32_t index;  // in the liveness graph
   };
   Outcome out;
   internal::Budget budget(options);
@@ -192,9 +216,16 @@ Outcome Search(const M& model, const ExploreOptions& options) {
   absl::flat_hash_map<uint64_t, uint64_t> parent;  // fingerprint -> parent's
   std::deque<Item> frontier;
   uint64_t violating_fp = 0;
+  std::vector<int> eventually;  // indices of Eventually properties
+  for (size_t i = 0; i < model.properties().size(); ++i) {
+    if (model.properties()[i].kind == PropertyKind::kEventually) {
+      eventually.push_back(static_cast<int>(i));
+    }
+  }
+  LivenessGraph graph;  // recorded only when there is liveness to check
 
   // Records a newly reached state; false if the search must stop.
-  auto visit = [&](uint64_t fp, uint64_t from, int64_t depth) {
+  auto visit = [&](uint64_t fp, uint64_t from, int64_t depth, int init) {
     if (!parent.emplace(fp, from).second) return true;
     ++out.states;
     out.depth = std::max(out.depth, depth);
@@ -204,7 +235,13 @@ Outcome Search(const M& model, const ExploreOptions& options) {
       violating_fp = fp;
       return false;
     }
-    frontier.push_back({ex.Take(), fp, depth});
+    uint32_t index = 0;
+    if (!eventually.empty()) {
+      std::vector<bool> goals;
+      for (int k : eventually) goals.push_back(model.properties()[k].holds(ex.state()));
+      index = graph.AddState(fp, std::move(goals), init);
+    }
+    frontier.push_back({ex.Take(), fp, depth, index});
     return true;
   };
 
@@ -212,9 +249,10 @@ Outcome Search(const M& model, const ExploreOptions& options) {
   for (int init = 0; init < model.InitCount() && go; ++init) {
     ex.Reset(init);
     const uint64_t fp = ex.Fingerprint();
-    go = visit(fp, fp, 0);
+    go = visit(fp, fp, 0, init);
   }
   std::vector<typename M::Action> actions;
+  std::vector<uint32_t> labels;
   while (go && !frontier.empty()) {
     Item item = std::move(options.strategy == Strategy::kDfs
                               ? frontier.back()
@@ -233,11 +271,16 @@ Outcome Search(const M& model, const ExploreOptions& options) {
       out.depth_cut = true;
       continue;
     }
+    if (!eventually.empty()) LabelFairActions(model, ex, actions, graph, item.index, labels);
     for (uint32_t i = 0; i < actions.size() && go; ++i) {
       if (i > 0) ex.Restore(item.snapshot);
       ex.Apply(i, actions[i]);
       ++out.transitions;
-      go = visit(ex.Fingerprint(), item.fp, item.depth + 1);
+      const uint64_t fp = ex.Fingerprint();
+      go = visit(fp, item.fp, item.depth + 1, -1);
+      if (go && !eventually.empty()) {
+        graph.AddEdge({item.index, graph.IndexOf(fp), i, labels[i]});
+      }
       if (go && out.states >= options.limits.states_max) {
         out.stop = Stop::kStates;
         go = false;
@@ -250,6 +293,15 @@ Outcome Search(const M& model, const ExploreOptions& options) {
       parent.capacity() * (sizeof(std::pair<uint64_t, uint64_t>) + 1));
   if (out.stop == Stop::kViolation) {
     out.tape = ReconstructTape(model, parent, violating_fp);
+  } else if (!eventually.empty() && out.stop == Stop::kComplete && !out.depth_cut) {
+    out.liveness_checked = true;
+    if (auto v = graph.FindViolation(eventually)) {
+      out.stop = Stop::kViolation;
+      out.violated = v->property;
+      out.tape = std::move(v->tape);
+      out.loop_start = v->loop_start;
+    }
+    out.seconds = budget.Seconds();
   }
   return out;
 }

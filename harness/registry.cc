@@ -13,6 +13,47 @@ namespace {
 
 constexpr int64_t kFaultBudgetMax = 50;
 
+struct FairName {
+  const char* name;
+  uint8_t bit;
+};
+
+constexpr FairName kFairNames[] = {
+    {"delivery", WorldOptions::kFairDelivery},
+    {"timers", WorldOptions::kFairTimers},
+    {"requests", WorldOptions::kFairRequests},
+    {"heal", WorldOptions::kFairHeal},
+    {"recover", WorldOptions::kFairRecover},
+};
+
+std::string FormatFairness(uint8_t bits) {
+  std::vector<std::string> names;
+  for (const FairName& f : kFairNames) {
+    if (bits & f.bit) names.push_back(f.name);
+  }
+  return names.empty() ? "none" : absl::StrJoin(names, ",");
+}
+
+absl::Status ParseFairness(absl::string_view value, uint8_t* bits) {
+  *bits = 0;
+  if (value == "none") return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    bool known = false;
+    for (const FairName& f : kFairNames) {
+      if (part == f.name) {
+        *bits |= f.bit;
+        known = true;
+      }
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad value '", value, "' for fair: expected none or a comma list of "
+          "delivery, timers, requests, heal, recover"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 struct Budget {
   const char* name;
   int WorldOptions::*field;
@@ -105,6 +146,7 @@ absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,
     return absl::OkStatus();
   }
   if (IsAdversaryKey(key)) return SetAdversaryValue(w, key, value);
+  if (key == "fair") return ParseFairness(value, &w.fairness);
   if (key == "crash") {
     if (value != "stop" && value != "recover") {
       return Invalid(key, value, "stop or recover");
@@ -125,7 +167,9 @@ absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,
 }
 
 bool IsWorldKey(absl::string_view key) {
-  if (key == "links" || key == "timers" || key == "crash") return true;
+  if (key == "links" || key == "timers" || key == "crash" || key == "fair") {
+    return true;
+  }
   if (IsAdversaryKey(key)) return true;
   for (const Budget& b : kBudgets) {
     if (key == b.name) return true;
@@ -194,6 +238,7 @@ std::string FormatConfig(const Entry& entry, const Config& c) {
     for (const Budget& b : kBudgets) {
       parts.push_back(absl::StrCat(b.name, "=", w.*b.field));
     }
+    parts.push_back(absl::StrCat("fair=", FormatFairness(w.fairness)));
     if (HasAdversary(entry.world) || HasAdversary(w)) {
       parts.push_back(FormatAdversary(w));
     }

@@ -75,6 +75,8 @@ std::string FormatTrace(const Trace& t) {
       OneLine(t.property), "\n", "found-by ", OneLine(t.found_by), "\n",
       "init ", t.init, " digest ", Hex(t.init_digest), "\n", "steps ",
       t.steps.size(), "\n");
+  if (t.loop_start == Trace::kStops) absl::StrAppend(&body, "loop stops\n");
+  if (t.loop_start >= 0) absl::StrAppend(&body, "loop ", t.loop_start, "\n");
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const TraceStep& s = t.steps[i];
     absl::StrAppend(&body, "step ", i + 1, " choice ", s.choice, " digest ",
@@ -123,7 +125,18 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
       step_count > kStepsMax) {
     return Bad(7, "expected 'steps N' with 0 <= N <= 10000000");
   }
-  const size_t end_line = 7 + static_cast<size_t>(step_count);
+  size_t first_step = 7;
+  std::string loop;
+  if (lines.size() > 7 && Field(lines[7], "loop", &loop)) {
+    first_step = 8;
+    if (loop == "stops") {
+      t.loop_start = Trace::kStops;
+    } else if (!absl::SimpleAtoi(loop, &t.loop_start) || t.loop_start < 0 ||
+               t.loop_start > step_count) {
+      return Bad(8, "expected 'loop stops' or 'loop K' with 0 <= K <= steps");
+    }
+  }
+  const size_t end_line = first_step + static_cast<size_t>(step_count);
   if (lines.size() < end_line + 2 || !absl::StartsWith(lines[end_line], "end ")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "trace is truncated: it announces ", step_count,
@@ -139,7 +152,7 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
         "trace has been modified or corrupted: its checksum does not match "
         "its contents");
   }
-  for (size_t i = 7; i < end_line; ++i) {
+  for (size_t i = first_step; i < end_line; ++i) {
     TraceStep step;
     FL_RETURN_IF_ERROR(ParseStep(lines[i], static_cast<int>(i + 1), &step));
     t.steps.push_back(std::move(step));

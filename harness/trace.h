@@ -34,6 +34,12 @@ struct Trace {
   std::string found_by;  // e.g. "bfs seed=0"
   int init = 0;
   uint64_t init_digest = 0;
+  // Liveness counterexamples only (kSafety otherwise): the steps after step
+  // loop_start return to the state after it, forever (a lasso); kStops: the
+  // run ends where no fair event is enabled.
+  static constexpr int64_t kSafety = -2;
+  static constexpr int64_t kStops = -1;
+  int64_t loop_start = kSafety;
   std::vector<TraceStep> steps;
   bool operator==(const Trace&) const = default;
 };

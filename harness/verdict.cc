@@ -18,13 +18,21 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
   }
   std::vector<std::string> unchecked;
   for (const PropertyInfo& p : props) {
-    if (p.kind == PropertyKind::kEventually) unchecked.push_back(p.name);
+    if (p.kind == PropertyKind::kEventually && !o.liveness_checked) {
+      unchecked.push_back(p.name);
+    }
   }
   Verdict s;
   if (o.stop == Stop::kViolation) {
     s.name = "violation";
     s.property = props[o.violated].name;
     s.exit_code = 1;
+    if (o.loop_start >= 0) {
+      s.detail = absl::StrCat("a fair run loops forever (from step ", o.loop_start,
+                              ") without reaching the goal; ");
+    } else if (o.loop_start == -1) {
+      s.detail = "a fair run stops without reaching the goal; ";
+    }
     return s;
   }
   const bool complete = o.stop == Stop::kComplete && !o.depth_cut;
@@ -40,7 +48,7 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
     s.name = "bounds-exhausted";
     s.detail = absl::StrCat("safety checked on every reachable state; liveness (",
                             absl::StrJoin(unchecked, ","),
-                            ") is not checked by this explorer yet");
+                            ") is checked only by exhaustive search (bfs, dfs)");
     return s;
   }
   s.name = complete ? "pass" : "bounds-exhausted";
@@ -49,6 +57,10 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
                                      o.stop == Stop::kComplete ? "depth_max"
                                                                : StopName(o.stop),
                                      "; no violation within these bounds");
+  if (!complete && !unchecked.empty()) {
+    absl::StrAppend(&s.detail, "; liveness (", absl::StrJoin(unchecked, ","),
+                    ") needs a complete search and was not checked");
+  }
   if (!complete && !unreached.empty()) {
     absl::StrAppend(&s.detail, "; sometimes(", absl::StrJoin(unreached, ","),
                     ") not reached");

@@ -97,6 +97,16 @@ struct WorldOptions {
   // happens-before between observations is still exact (vector clocks over
   // relevant events).
   bool causality_observations_only = false;
+  // Which events weak fairness forces (liveness only; faults never are):
+  // a continuously enabled fair event eventually happens.
+  uint8_t fairness = kFairAll;
+
+  static constexpr uint8_t kFairDelivery = 1;  // deliverable messages arrive
+  static constexpr uint8_t kFairTimers = 2;    // armed timers fire
+  static constexpr uint8_t kFairRequests = 4;  // clients issue their requests
+  static constexpr uint8_t kFairHeal = 8;      // partitions heal
+  static constexpr uint8_t kFairRecover = 16;  // crashed nodes recover
+  static constexpr uint8_t kFairAll = 31;
 };
 
 // A vector clock: entry n counts the events of node n that happened before.
@@ -475,6 +485,18 @@ class ActorModel {
       absl::StrAppend(&s, "; partitioned ", DescribeSplit(w.group));
     }
     return s;
+  }
+
+  // Liveness: whether weak fairness forces this event (WorldOptions::fairness).
+  bool Fair(const State&, const Event& e) const {
+    switch (e.kind) {
+      case EventKind::kDeliver: return options_.fairness & WorldOptions::kFairDelivery;
+      case EventKind::kFire: return options_.fairness & WorldOptions::kFairTimers;
+      case EventKind::kRequest: return options_.fairness & WorldOptions::kFairRequests;
+      case EventKind::kHeal: return options_.fairness & WorldOptions::kFairHeal;
+      case EventKind::kRecover: return options_.fairness & WorldOptions::kFairRecover;
+      default: return false;
+    }
   }
 
   uint64_t Digest(const State& w) const {

@@ -1,0 +1,51 @@
+#include "harness/checker.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace faultline {
+
+ReplayResult ReplayLiveness(const Trace& trace, const LoopWitness& loop,
+                            const std::vector<std::string>& fair_at_end,
+                            std::string* narration) {
+  ReplayResult r;
+  r.kind = ReplayResult::Kind::kNotViolated;
+  const int64_t n = static_cast<int64_t>(trace.steps.size());
+  const int64_t start = trace.loop_start;
+  if (loop.goal_reached) {
+    r.message = absl::StrCat("every step replayed, but the goal of ", trace.property,
+                             " holds along the run");
+  } else if (start == Trace::kSafety) {
+    r.message = absl::StrCat(trace.property,
+                             " is a liveness property but the trace has no loop line");
+  } else if (start == Trace::kStops && !fair_at_end.empty()) {
+    r.message = absl::StrCat("the run does not stop: '", fair_at_end.front(),
+                             "' is still enabled and fair");
+  } else if (start == Trace::kStops) {
+    r.kind = ReplayResult::Kind::kReproduced;
+    r.message = absl::StrCat(trace.property, " never holds: the run stops after step ",
+                             n, " with no fair event enabled");
+  } else if (start >= n || loop.digests[n] != loop.digests[start]) {
+    r.message = absl::StrCat("the loop does not close: the state after step ", n,
+                             " differs from the state after step ", start);
+  } else {
+    for (const std::string& e : loop.always_enabled) {
+      if (std::find(loop.taken.begin(), loop.taken.end(), e) == loop.taken.end()) {
+        r.message = absl::StrCat("the loop is unfair: '", e,
+                                 "' is enabled throughout it but never happens");
+        return r;
+      }
+    }
+    r.kind = ReplayResult::Kind::kReproduced;
+    r.message = absl::StrCat(trace.property, " never holds: steps ", start + 1, "..", n,
+                             " return to the state after step ", start,
+                             " and repeat forever, fairly");
+  }
+  if (narration && r.kind == ReplayResult::Kind::kReproduced) {
+    absl::StrAppend(narration, ">>> ", r.message, "\n");
+  }
+  return r;
+}
+
+}  // namespace faultline
