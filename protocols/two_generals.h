@@ -49,7 +49,11 @@ struct TwoGenerals {
       return H::combine(std::move(h), n.received, n.decided);
     }
     std::string ToString() const {
-      return absl::StrCat("received=", received, decided ? " decided" : "");
+      std::string got;
+      for (int i = 1; i < 32; ++i) {
+        if ((received >> i) & 1) absl::StrAppend(&got, got.empty() ? "" : ",", i);
+      }
+      return absl::StrCat("received {", got, "}", decided ? " decided" : "");
     }
   };
   using Op = int;
