@@ -6,6 +6,7 @@
 #include "protocols/catalog.h"
 #include "protocols/failure_detector.h"
 #include "protocols/lamport_clock.h"
+#include "protocols/ntp_sync.h"
 #include "protocols/vector_clock.h"
 
 namespace faultline {
@@ -79,6 +80,31 @@ Entry DetectorEntry(FdKind kind, FdBug bug, const Variant& v) {
   return e;
 }
 
+using NtpBug = NtpOptions::Bug;
+
+Entry NtpEntry(NtpBug bug, const Variant& v) {
+  Entry e = Named("ntp-sync", v);
+  e.has_world = false;  // real time, delays and drift are the model's own
+  e.params = {{"clients", 2, 1, NtpSync::kClientsMax, "clients (plus one server)"},
+              {"rounds", 2, 1, 4, "exchanges per client"},
+              {"horizon", 4, 1, 12, "ticks of real time"},
+              {"delay-max", 2, 0, 4, "ticks a message can take"},
+              {"drift", 1, 0, 4, "clock drift, units per tick (16 units = 1 tick)"},
+              {"delay-accept", 16, 0, 256, "units: longer round trips are discarded"}};
+  e.make = [bug](const Config& c) {
+    NtpOptions o;
+    o.clients = static_cast<int>(c.params.at("clients"));
+    o.rounds = static_cast<int>(c.params.at("rounds"));
+    o.horizon = static_cast<int>(c.params.at("horizon"));
+    o.delay_max = static_cast<int>(c.params.at("delay-max"));
+    o.drift = static_cast<int>(c.params.at("drift"));
+    o.delay_accept = static_cast<int>(c.params.at("delay-accept"));
+    o.bug = bug;
+    return MakeChecker<NtpSync>(std::make_unique<const NtpSync>(o));
+  };
+  return e;
+}
+
 }  // namespace
 
 std::vector<Entry> CoordinationEntries() {
@@ -103,6 +129,14 @@ std::vector<Entry> CoordinationEntries() {
           "vector-clock", VB::kLexicographic,
           {"lexicographic", "events compared lexicographically, not causally",
            "strong-clock-condition"}),
+      NtpEntry(NtpBug::kNone, {"", "NTP offset/delay from t1..t4, slew/step/ignore, drift", ""}),
+      NtpEntry(NtpBug::kNoHalving, {"no-halving", "offset computed without halving",
+                                    "offset-error"}),
+      NtpEntry(NtpBug::kIgnoreDelay, {"ignore-delay", "offset t3 - t4: network delay ignored",
+                                      "offset-error"}),
+      NtpEntry(NtpBug::kNoDelayFilter,
+               {"no-delay-filter", "steps on samples with a long round trip",
+                "step-accuracy"}),
       DetectorEntry(FdKind::kPerfect, FdBug::kNone,
                     {"", "heartbeats, exclude on timeout (P), synchronous", ""}),
       DetectorEntry(FdKind::kPerfect, FdBug::kShortTimeout,
