@@ -8,6 +8,10 @@
 #include "protocols/catalog.h"
 #include "protocols/causal_broadcast.h"
 #include "protocols/fifo_broadcast.h"
+#include "protocols/gossip.h"
+#include "protocols/isis_broadcast.h"
+#include "protocols/lamport_broadcast.h"
+#include "protocols/sequencer_broadcast.h"
 #include "protocols/reliable_broadcast.h"
 
 namespace faultline {
@@ -22,6 +26,7 @@ struct BroadcastSpec {
   int nodes = 3;
   int messages = 2;
   int senders = 2;
+  int fanout = 1;  // gossip only
 };
 
 // P has fields nodes, messages, senders and bug.
@@ -43,6 +48,9 @@ Entry BroadcastEntry(BroadcastSpec spec, typename P::Bug bug) {
     e.params.push_back({"relay-loop", 0, 0, 1,
                         "1: relays, too, send one copy per step"});
   }
+  if constexpr (requires(P p) { p.fanout; }) {
+    e.params.push_back({"fanout", spec.fanout, 1, 5, "peers each node pushes to"});
+  }
   e.make = [bug](const Config& c) {
     P p;
     p.nodes = static_cast<int>(c.params.at("nodes"));
@@ -51,6 +59,9 @@ Entry BroadcastEntry(BroadcastSpec spec, typename P::Bug bug) {
     p.bug = bug;
     if constexpr (requires { p.relay_loop; }) {
       p.relay_loop = c.params.at("relay-loop") != 0;
+    }
+    if constexpr (requires { p.fanout; }) {
+      p.fanout = static_cast<int>(c.params.at("fanout"));
     }
     return MakeActorChecker(p, c.world);
   };
@@ -132,12 +143,86 @@ std::vector<Entry> CausalEntries() {
   };
 }
 
+std::vector<Entry> SequencerEntries() {
+  using P = SequencerBroadcast;
+  return {
+      BroadcastEntry<P>({"sequencer-broadcast",
+                         "total order: node 0 numbers every message",
+                         "", Crashes(0), 3, 3, 3},
+                        P::Bug::kNone),
+      BroadcastEntry<P>({"sequencer-broadcast:no-hold-back",
+                         "delivers Orders as they arrive, not by number",
+                         "total-order", Crashes(0), 3, 3, 3},
+                        P::Bug::kNoHoldBack),
+      BroadcastEntry<P>({"sequencer-broadcast:sequencer-crash",
+                         "the correct protocol with one crash: the sequencer "
+                         "is a single point of failure",
+                         "quiescent-validity", Crashes(1), 3, 3, 3},
+                        P::Bug::kNone),
+  };
+}
+
+std::vector<Entry> IsisEntries() {
+  using P = IsisBroadcast;
+  return {
+      BroadcastEntry<P>({"isis-broadcast",
+                         "total order: the sender takes the largest proposed id",
+                         "", Crashes(0), 4},
+                        P::Bug::kNone),
+      BroadcastEntry<P>({"isis-broadcast:smallest",
+                         "the sender takes the smallest proposed id",
+                         "total-order", Crashes(0), 4},
+                        P::Bug::kSmallest),
+  };
+}
+
+WorldOptions Fifo() {
+  WorldOptions w;
+  w.links = LinkOrder::kFifo;
+  return w;
+}
+
+std::vector<Entry> LamportEntries() {
+  using P = LamportBroadcast;
+  return {
+      BroadcastEntry<P>({"lamport-broadcast",
+                         "total order by Lamport timestamps over FIFO links",
+                         "", Fifo()},
+                        P::Bug::kNone),
+      BroadcastEntry<P>({"lamport-broadcast:no-wait",
+                         "delivers the earliest queued message without "
+                         "hearing from every node",
+                         "total-order", Fifo()},
+                        P::Bug::kNoWait),
+      BroadcastEntry<P>({"lamport-broadcast:unordered-links",
+                         "the correct protocol over non-FIFO links",
+                         "total-order", Crashes(0)},
+                        P::Bug::kNone),
+  };
+}
+
+std::vector<Entry> GossipEntries() {
+  using P = Gossip;
+  return {
+      BroadcastEntry<P>({"gossip",
+                         "push to `fanout` harness-chosen peers not known to "
+                         "have the rumor",
+                         "", Crashes(1), 4, 1, 1, 2},
+                        P::Bug::kNone),
+      BroadcastEntry<P>({"gossip:no-list",
+                         "push to any peers: the rumor can die out early",
+                         "quiescent-validity", Crashes(0), 4, 1, 1, 2},
+                        P::Bug::kNoList),
+  };
+}
+
 }  // namespace
 
 std::vector<Entry> MulticastEntries() {
   std::vector<Entry> all;
   for (auto group : {BestEffortEntries, ReliableEntries, FifoEntries,
-                      CausalEntries}) {
+                      CausalEntries, SequencerEntries, IsisEntries,
+                      LamportEntries, GossipEntries}) {
     for (Entry& e : group()) all.push_back(std::move(e));
   }
   return all;

@@ -1,0 +1,156 @@
+// The multicast group: every correct broadcast protocol is checked
+// exhaustively at its default bounds (state counts pinned, so a change of
+// semantics fails here), every buggy variant is caught with the property it
+// must violate and its trace replays, and every property helper rejects a
+// known-bad history.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "harness/registry.h"
+#include "properties/broadcast.h"
+#include "protocols/reliable_broadcast.h"
+
+namespace faultline {
+namespace {
+
+struct Pinned {
+  const char* name;
+  int64_t states;
+};
+
+// `faultline check NAME` at the defaults explores exactly these counts.
+constexpr Pinned kCorrect[] = {
+    {"best-effort-broadcast", 5284}, {"reliable-broadcast", 14020},
+    {"fifo-broadcast", 6156},        {"causal-broadcast", 73244},
+    {"sequencer-broadcast", 47100},  {"isis-broadcast", 34559},
+    {"lamport-broadcast", 46561},    {"gossip", 6220},
+};
+
+TEST(Multicast, CorrectProtocolsPassExhaustively) {
+  for (const Pinned& p : kCorrect) {
+    SCOPED_TRACE(p.name);
+    const Entry* entry = FindEntry(p.name);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_TRUE(entry->expect_pass);
+    const std::unique_ptr<Checker> checker = entry->make(DefaultConfig(*entry));
+    ExploreOptions options;
+    options.limits = entry->limits;
+    const Outcome o = checker->Explore(options);
+    EXPECT_EQ(o.stop, Stop::kComplete);
+    EXPECT_FALSE(o.depth_cut);
+    EXPECT_EQ(o.states, p.states);
+    const std::vector<PropertyInfo> properties = checker->Properties();
+    for (size_t i = 0; i < properties.size(); ++i) {
+      if (properties[i].kind != PropertyKind::kSometimes) continue;
+      EXPECT_TRUE(o.sometimes_reached[i]) << properties[i].name;
+    }
+  }
+}
+
+TEST(Multicast, EveryBuggyVariantIsCaughtAndItsTraceReplays) {
+  int variants = 0;
+  for (const Entry& entry : Registry()) {
+    const std::string base = entry.name.substr(0, entry.name.find(':'));
+    bool ours = false;
+    for (const Pinned& p : kCorrect) ours = ours || base == p.name;
+    if (!ours || entry.expect_pass) continue;
+    SCOPED_TRACE(entry.name);
+    ++variants;
+    const std::unique_ptr<Checker> checker = entry.make(DefaultConfig(entry));
+    ExploreOptions options;
+    options.limits = entry.limits;
+    const Outcome o = checker->Explore(options);
+    ASSERT_EQ(o.stop, Stop::kViolation);
+    EXPECT_EQ(checker->Properties()[o.violated].name, entry.violates);
+    Trace trace = checker->Record(o.tape);
+    trace.property = entry.violates;
+    const ReplayResult r = checker->Replay(trace, nullptr);
+    EXPECT_EQ(r.kind, ReplayResult::Kind::kReproduced) << r.message;
+  }
+  EXPECT_EQ(variants, 11);
+}
+
+// Property helpers over hand-made histories: each rejects a known-bad one.
+using P = ReliableBroadcast;
+
+World<P> WithHistory(int nodes, std::vector<Observation<Cast>> history) {
+  World<P> w;
+  w.nodes.resize(nodes);
+  w.history = std::move(history);
+  return w;
+}
+Observation<Cast> B(NodeId n, int id) {
+  return {n, {Cast::kBroadcast, static_cast<int8_t>(n), static_cast<int8_t>(id)}, {}};
+}
+Observation<Cast> D(NodeId n, NodeId origin, int id) {
+  return {n, {Cast::kDeliver, static_cast<int8_t>(origin), static_cast<int8_t>(id)}, {}};
+}
+
+TEST(BroadcastProperties, IntegrityRejectsDuplicatesAndCreation) {
+  const auto integrity = Integrity<P>("integrity");
+  EXPECT_TRUE(integrity.holds(WithHistory(2, {B(0, 0), D(0, 0, 0), D(1, 0, 0)})));
+  EXPECT_FALSE(integrity.holds(WithHistory(2, {B(0, 0), D(1, 0, 0), D(1, 0, 0)})));
+  EXPECT_FALSE(integrity.holds(WithHistory(2, {D(1, 0, 0), B(0, 0)})));
+  EXPECT_FALSE(integrity.holds(WithHistory(2, {B(0, 0), D(1, 1, 0)})));
+}
+
+TEST(BroadcastProperties, FifoOrderNeedsTheEarlierMessageFirst) {
+  const auto fifo = FifoOrder<P>("fifo-order");
+  EXPECT_TRUE(fifo.holds(WithHistory(2, {B(0, 1), B(0, 0), D(1, 0, 1), D(1, 0, 0)})));
+  EXPECT_FALSE(fifo.holds(WithHistory(2, {B(0, 0), B(0, 1), D(1, 0, 1)})));
+  // Different senders are not ordered by FIFO.
+  EXPECT_TRUE(fifo.holds(WithHistory(2, {B(0, 0), B(1, 1), D(0, 1, 1)})));
+}
+
+TEST(BroadcastProperties, CausalOrderFollowsDeliveriesAcrossSenders) {
+  const auto causal = CausalOrder<P>("causal-order");
+  // n1 delivered m0 before broadcasting m1: m0 -> m1.
+  const std::vector<Observation<Cast>> prefix = {B(0, 0), D(0, 0, 0), D(1, 0, 0),
+                                                 B(1, 1)};
+  auto good = prefix;
+  good.push_back(D(2, 0, 0));
+  good.push_back(D(2, 1, 1));
+  EXPECT_TRUE(causal.holds(WithHistory(3, good)));
+  auto bad = prefix;
+  bad.push_back(D(2, 1, 1));
+  EXPECT_FALSE(causal.holds(WithHistory(3, bad)));
+  // Concurrent broadcasts may be delivered in any order.
+  EXPECT_TRUE(causal.holds(WithHistory(3, {B(0, 0), B(1, 1), D(2, 1, 1), D(2, 0, 0)})));
+}
+
+TEST(BroadcastProperties, TotalOrderComparesCommonMessages) {
+  const auto total = TotalOrder<P>("total-order");
+  EXPECT_TRUE(total.holds(WithHistory(3, {B(0, 0), B(1, 1), D(0, 0, 0), D(0, 1, 1),
+                                          D(2, 0, 0), D(1, 1, 1)})));
+  EXPECT_FALSE(total.holds(WithHistory(2, {B(0, 0), B(1, 1), D(0, 0, 0), D(0, 1, 1),
+                                           D(1, 1, 1), D(1, 0, 0)})));
+}
+
+TEST(BroadcastProperties, AgreementAndValidityWaitForQuiescence) {
+  const std::vector<ClientRequest<int>> requests = {{0, 0}};
+  const auto agreement = QuiescentAgreement<P>("a", requests);
+  const auto validity = QuiescentValidity<P>("v", requests);
+  World<P> w = WithHistory(2, {B(0, 0), D(0, 0, 0)});
+  w.requested = 1;
+  EXPECT_FALSE(agreement.holds(w));
+  EXPECT_FALSE(validity.holds(w));
+  // A message still in flight to n1: not quiescent, nothing is missing yet.
+  w.network.push_back({0, 1, {0, 0}, {}});
+  EXPECT_TRUE(agreement.holds(w));
+  EXPECT_TRUE(validity.holds(w));
+  // The sender crashed and the copy to n1 was lost: validity asks nothing of
+  // a crashed sender, agreement holds among the correct (n1 alone).
+  w.network.clear();
+  w.crashed = 1;
+  EXPECT_TRUE(agreement.holds(w));
+  EXPECT_TRUE(validity.holds(w));
+  // The Eventually forms' goals are the same condition plus quiescence.
+  EXPECT_TRUE(Agreement<P>("a", requests).holds(w));
+  w.crashed = 0;
+  EXPECT_FALSE(Agreement<P>("a", requests).holds(w));
+  EXPECT_FALSE(Validity<P>("v", requests).holds(w));
+}
+
+}  // namespace
+}  // namespace faultline
