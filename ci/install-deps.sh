@@ -10,6 +10,7 @@ packages=(
   librapidcheck-dev                    # property-based tests of the harness
   libz3-dev pkg-config                 # quorum and timing questions (found with pkg-config)
   nlohmann-json3-dev                   # JSON output for CI
+  chromium                             # tests/render_test.cc: the HTML viewer in a headless browser
 )
 missing=()
 for p in "${packages[@]}"; do
