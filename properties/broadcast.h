@@ -27,11 +27,15 @@
 // broadcasts and deliveries in the order it made them, plus broadcast(m) ->
 // deliver(m). It is computed from the history. The world's network-level
 // stamps (WorldOptions::causality) are not the right relation by themselves:
-// a protocol that receives m1 and holds it back has not delivered it, yet the
-// receipt merges the sender's clock, so every later broadcast would count as
-// caused by m1 and a correct vector-clock protocol would be flagged. When the
-// stamps are on, CausalOrder checks that every pair it orders is also ordered
-// by them (the abstraction's relation is contained in the execution's).
+// protocol messages carry more causality than the abstraction has. A relay of
+// m0 from n1 carries n1's clock, which includes n1's broadcast of m1, so the
+// receiver's next broadcast m2 is "after" m1 at the network level although
+// it never delivered m1 (likewise a message received and held back). Judged
+// by stamps, a correct vector-clock protocol would be flagged
+// (multicast_test.cc, NetworkStampsOverApproximateBroadcastCausality). When
+// the stamps are on, CausalOrder checks that every pair it orders is also
+// ordered by them (the abstraction's relation is contained in the
+// execution's), so the relation it uses is still the execution's.
 //
 // Validity and agreement are liveness. They are given twice: as Eventually
 // properties with the goal "quiescent and the condition holds", and as Always

@@ -18,8 +18,10 @@
 // which it fails.
 //
 // System model: closed static group of `nodes` nodes; asynchronous; reliable
-// unordered 1-to-1 links; no crashes (a node that crashes before pushing cuts
-// its branch of the epidemic, which only redundancy or anti-entropy repairs).
+// unordered 1-to-1 links; crash-stop. A node that crashes before pushing cuts
+// its branch of the epidemic; only redundancy repairs that: with 4 nodes,
+// fanout 2 survives one crash in every execution, fanout 1 does not (the
+// chain breaks at the crashed node; `faultline check gossip --fanout=1`).
 // Properties: integrity, validity, agreement.
 //
 // Buggy variant (the notes' plain "forward to a few random peers"):
