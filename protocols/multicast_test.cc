@@ -68,6 +68,12 @@ TEST(Multicast, EveryBuggyVariantIsCaughtAndItsTraceReplays) {
     trace.property = entry.violates;
     const ReplayResult r = checker->Replay(trace, nullptr);
     EXPECT_EQ(r.kind, ReplayResult::Kind::kReproduced) << r.message;
+    if (entry.name == "causal-broadcast:fifo-only") {
+      // Its run breaks causal order across senders, not FIFO order.
+      trace.property = "fifo-order";
+      EXPECT_EQ(checker->Replay(trace, nullptr).kind,
+                ReplayResult::Kind::kNotViolated);
+    }
   }
   EXPECT_EQ(variants, 11);
 }
