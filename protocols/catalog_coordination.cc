@@ -78,7 +78,9 @@ Entry DetectorEntry(FdKind kind, FdBug bug, const Variant& v) {
     p.slow_nodes = static_cast<int>(c.params.at("slow-nodes"));
     p.timeout = static_cast<int>(c.params.at("timeout"));
     p.stable_rounds = static_cast<int>(c.params.at("stable-rounds"));
-    return MakeActorChecker(p, c.world);
+    if (c.world.timers != TimerModel::kSynchronous) return MakeActorChecker(p, c.world);
+    return MakeChecker<TimeoutsElapse<HeartbeatDetector>>(
+        std::make_unique<const TimeoutsElapse<HeartbeatDetector>>(p, c.world));
   };
   return e;
 }

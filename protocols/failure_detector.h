@@ -27,14 +27,22 @@
 // Properties (Cachin et al. 2.6.2 and 2.6.5):
 //   strong-accuracy (P, Always): no process is detected before it crashes.
 //   strong-completeness (Eventually): every crashed process is eventually
-//     suspected permanently by every correct process.
+//     suspected permanently by every correct process (it never answers
+//     again, so a suspicion of it is never withdrawn).
 //   eventual-strong-accuracy (<>P, Eventually): eventually no correct process
 //     is suspected by any correct process.
-// "Permanently" is checked through an observer counter: `quiet` counts the
-// timeouts since a process last changed its output (saturating at
-// `stable_rounds`); a goal holds once every correct process has been quiet
-// for stable_rounds timeouts with the expected output. A crash after a goal
-// first held is not required to be detected again within the model.
+// Goals are reached states, so the observers make them mean something:
+// completeness holds once every correct process has timed out at least once
+// and suspects every crashed one; "eventually permanently" accurate is
+// checked through `quiet`, the timeouts since a process last changed its
+// output (saturating at `stable_rounds`): every correct process must have
+// been quiet that long while suspecting no correct process. A crash after a
+// goal first held is not required to be detected within the model.
+//
+// Timing for liveness: TimeoutsElapse (below) makes a pending timeout
+// continuously enabled under weak fairness, as time passes in a synchronous
+// system; without it one process's heartbeats could postpone another's
+// timeout forever.
 //
 // Buggy variants:
 //   kShortTimeout     P with a timeout below the delay bound: a late reply
@@ -88,10 +96,12 @@ struct HeartbeatDetector {
     uint32_t suspected = 0;  // P: detected; <>P: suspected
     int8_t timeout = 1;
     int8_t quiet = 0;  // observer: timeouts since the output last changed
+    bool timed_out = false;  // observer: at least one timeout has passed
     auto operator<=>(const Node&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Node& n) {
-      return H::combine(std::move(h), n.alive, n.waiting, n.suspected, n.timeout, n.quiet);
+      return H::combine(std::move(h), n.alive, n.waiting, n.suspected, n.timeout, n.quiet,
+                        n.timed_out);
     }
     std::string ToString() const {
       return absl::StrCat("alive=", alive, " suspected=", suspected,
@@ -140,6 +150,7 @@ struct HeartbeatDetector {
     }
     const bool changed = kind == Kind::kPerfect ? Detect(n, out) : SuspectOrRestore(n, out);
     n.quiet = changed ? 0 : static_cast<int8_t>(std::min(n.quiet + 1, stable_rounds));
+    n.timed_out = true;
     StartRound(n, out);
   }
 
@@ -206,11 +217,17 @@ inline std::vector<Property<World<HeartbeatDetector>>> HeartbeatDetector::Proper
     };
   };
   const uint32_t all = (uint32_t{1} << n) - 1;
+  // A crashed process is never heard from again, so once suspected it stays
+  // suspected: completeness needs no quiet period, only a timeout at each.
   std::vector<Property<W>> props = {Eventually<W>(
-      "strong-completeness", settled([all](const W& w, const Node& q) {
+      "strong-completeness", [n, all](const W& w) {
         const uint32_t crashed = static_cast<uint32_t>(w.crashed) & all;
-        return (crashed & ~q.suspected) == 0;
-      }))};
+        for (NodeId q = 0; q < n; ++q) {
+          if (!w.up(q)) continue;
+          if (!w.node(q).timed_out || (crashed & ~w.node(q).suspected) != 0) return false;
+        }
+        return true;
+      })};
   if (kind == Kind::kPerfect) {
     props.push_back(Always<W>("strong-accuracy", [n](const W& w) {
       for (NodeId q = 0; q < n; ++q) {
@@ -246,6 +263,66 @@ inline std::vector<Property<World<HeartbeatDetector>>> HeartbeatDetector::Proper
   }));
   return props;
 }
+
+
+// Synchronous timeouts for liveness. In the world's synchronous timer model a
+// timeout cannot expire while a message is deliverable, so under weak
+// fairness one process's heartbeats could postpone another's timeout forever
+// (its timer is enabled only intermittently). Physically time passes: a
+// pending timeout is postponed, never disabled. This model is the actor world
+// with one more edge per pending timer while messages are deliverable: every
+// deliverable message arrives (repeatedly the first deliverable one, the
+// world's choice 0), then the timer fires. The edge has the timer's own text,
+// so weak fairness sees the timeout as continuously enabled. It reaches no new
+// state (the same deliveries and firing are a path of the world already).
+template <typename P>
+class TimeoutsElapse {
+ public:
+  using State = World<P>;
+  using Action = Event;
+
+  TimeoutsElapse(P protocol, WorldOptions options) : base_(std::move(protocol), options) {
+    FL_CHECK(options.timers == TimerModel::kSynchronous);
+  }
+  TimeoutsElapse(const TimeoutsElapse&) = delete;
+
+  int InitCount() const { return base_.InitCount(); }
+  State Init(int index) const { return base_.Init(index); }
+  void Actions(const State& w, std::vector<Event>& out) const {
+    base_.Actions(w, out);
+    if (out.empty() || out.front().kind != EventKind::kDeliver) return;
+    for (const TimerKey& t : w.timers) {  // postponed timeouts
+      if (w.up(t.node)) out.push_back({EventKind::kFire, t.node, t.id});
+    }
+  }
+  void Step(State& w, const Event& e, std::string* narration) const {
+    if (e.kind == EventKind::kFire) Drain(w, narration);
+    base_.Step(w, e, narration);
+  }
+  std::string Describe(const State& w, const Event& e) const { return base_.Describe(w, e); }
+  std::string DescribeState(const State& w) const { return base_.DescribeState(w); }
+  uint64_t Digest(const State& w) const { return base_.Digest(w); }
+  bool Dedupable() const { return base_.Dedupable(); }
+  const std::vector<Property<State>>& properties() const { return base_.properties(); }
+  bool Fair(const State& w, const Event& e) const { return base_.Fair(w, e); }
+  std::vector<std::string> FaultClassNames() const { return base_.FaultClassNames(); }
+  int FaultClass(const State& w, const Event& e) const { return base_.FaultClass(w, e); }
+  int ActorOf(const State& w, const Event& e) const { return base_.ActorOf(w, e); }
+
+ private:
+  void Drain(State& w, std::string* narration) const {
+    std::vector<Event> events;
+    for (int step = 0;; ++step) {
+      FL_CHECK(step < 10000);  // heartbeats answer once: draining ends
+      base_.Actions(w, events);
+      if (events.empty() || events.front().kind != EventKind::kDeliver) return;
+      if (narration) absl::StrAppend(narration, "    first ", base_.Describe(w, events.front()), "\n");
+      base_.Step(w, events.front(), narration);
+    }
+  }
+
+  ActorModel<P> base_;
+};
 
 }  // namespace faultline
 
