@@ -8,10 +8,12 @@
 #define FAULTLINE_HARNESS_CHECKER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -20,6 +22,7 @@
 #include "harness/liveness.h"
 #include "harness/model.h"
 #include "harness/trace.h"
+#include "harness/view.h"
 #include "harness/world.h"
 
 namespace faultline {
@@ -50,6 +53,15 @@ class Checker {
   // step and the state it changed, as `faultline show` prints it.
   virtual ReplayResult Replay(const Trace& trace,
                               std::string* narration) const = 0;
+  // Shrinking: re-runs the wanted event texts from initial state `init`,
+  // skipping those not enabled, up to the first state where Always property
+  // `property` fails; that run's tape, or nullopt (see RunWantedEvents).
+  virtual std::optional<Tape> RunEvents(int init,
+                                        const std::vector<std::string>& events,
+                                        const std::string& property) const = 0;
+  // The trace as structured steps for diagrams (harness/view.h); an error
+  // naming the step if it does not replay.
+  virtual absl::StatusOr<TraceView> View(const Trace& trace) const = 0;
 };
 
 // What a replayed liveness counterexample showed: the digests along it,
@@ -113,6 +125,35 @@ class ModelChecker final : public Checker {
       trace.steps.push_back({choice, ex.Digest(), std::move(event)});
     }
     return trace;
+  }
+
+  std::optional<Tape> RunEvents(int init,
+                                const std::vector<std::string>& events,
+                                const std::string& property) const override {
+    const int index = AlwaysIndex(property);
+    if (index < 0 || init < 0 || init >= model_->InitCount()) {
+      return std::nullopt;
+    }
+    return RunWantedEvents(*model_, init, events, index);
+  }
+
+  absl::StatusOr<TraceView> View(const Trace& trace) const override {
+    const ReplayResult replay = Replay(trace, nullptr);
+    if (replay.kind == ReplayResult::Kind::kDiverged) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the trace does not replay: ", replay.message));
+    }
+    Tape tape{trace.init, {}};
+    for (const TraceStep& step : trace.steps) tape.choices.push_back(step.choice);
+    TraceView view = BuildView(*model_, tape, AlwaysIndex(trace.property));
+    if (replay.kind == ReplayResult::Kind::kReproduced &&
+        view.violated_step < 0) {  // a liveness lasso fails as a whole
+      view.violated_step = static_cast<int>(view.steps.size()) - 1;
+      view.steps.back().violated = true;
+    }
+    view.protocol = trace.protocol;
+    view.property = trace.property;
+    return view;
   }
 
   ReplayResult Replay(const Trace& trace,
@@ -212,6 +253,18 @@ class ModelChecker final : public Checker {
       if (IsFair(*model_, s, a)) texts.push_back(model_->Describe(s, a));
     }
     return texts;
+  }
+
+  // Index of the Always property named `name`, or -1.
+  int AlwaysIndex(const std::string& name) const {
+    const auto& properties = model_->properties();
+    for (size_t i = 0; i < properties.size(); ++i) {
+      if (properties[i].name == name &&
+          properties[i].kind == PropertyKind::kAlways) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
   }
 
   static ReplayResult Diverged(std::string message) {

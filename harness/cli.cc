@@ -16,6 +16,7 @@
 #include "harness/assert.h"
 #include "harness/registry.h"
 #include "harness/trace.h"
+#include "harness/trace_commands.h"
 #include "harness/verdict.h"
 #include "nlohmann/json.hpp"
 
@@ -28,10 +29,14 @@ constexpr char kUsage[] =
     "  check NAME [options]                exhaustive search (bfs or dfs)\n"
     "  simulate NAME [options]             seeded random walks\n"
     "  replay FILE                         re-run a trace, checking every step\n"
-    "  show FILE                           print a trace step by step\n"
+    "  show FILE [--color auto|always|never] [--narrate]\n"
+    "                                      a trace as a space-time diagram\n"
+    "  shrink FILE [-o OUT]                shorten a trace, same violation\n"
+    "  render FILE [-o OUT] [--shiviz]     HTML page (or ShiViz log) of a trace\n"
     "options of check and simulate:\n"
     "  --strategy bfs|dfs|random  --depth N  --states N  --seconds S\n"
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
+    "  --no-shrink (random strategy: keep the trace as found, unshrunk)\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
@@ -89,6 +94,7 @@ struct CheckRequest {
   Config config;
   ExploreOptions explore;
   bool json = false;
+  bool shrink = true;  // sampling: shrink what is found (--no-shrink)
   std::string trace_dir = "faultline-traces";
   std::string trace_path;  // -o: exact path
 };
@@ -130,7 +136,7 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
 
 absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
                                         bool simulate) {
-  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json"}));
+  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json", "no-shrink"}));
   if (flags.positional.size() != 1) {
     return absl::InvalidArgumentError("expected exactly one protocol name");
   }
@@ -143,6 +149,7 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   r.config = DefaultConfig(*r.entry);
   r.explore.limits = r.entry->limits;
   r.json = flags.switches.count("json") > 0;
+  r.shrink = flags.switches.count("no-shrink") == 0;
   if (simulate) {
     r.explore.strategy = Strategy::kRandom;
     r.explore.seed = static_cast<uint64_t>(
@@ -219,6 +226,10 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
       err << "faultline: nondeterminism detected: the counterexample does not "
              "replay: " << check.message << "\n";
       return kExitInternal;
+    }
+    // Sampled runs are long and noisy; BFS traces are already shortest.
+    if (r.explore.strategy == Strategy::kRandom && r.shrink) {
+      trace = ShrinkFoundTrace(*checker, trace, human);
     }
     trace_path = TraceFileName(r, s.property);
     if (absl::Status st = WriteFileAtomically(trace_path, FormatTrace(trace)); !st.ok()) {
@@ -352,7 +363,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (command == "check") return RunCheck(rest, false, out, err);
   if (command == "simulate") return RunCheck(rest, true, out, err);
   if (command == "replay") return RunReplay(rest, false, out, err);
-  if (command == "show") return RunReplay(rest, true, out, err);
+  if (command == "show") return RunShow(rest, out, err);
+  if (command == "shrink") return RunShrink(rest, out, err);
+  if (command == "render") return RunRender(rest, out, err);
   err << "faultline: unknown command '" << command << "' (see 'faultline --help')\n";
   return kExitUsage;
 }

@@ -93,13 +93,21 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
   }
   int version = 0;
   if (!absl::SimpleAtoi(lines[0].substr(16), &version)) {
-    return Bad(1, "unreadable format version");
+    return Bad(1, absl::StrCat("unreadable format version '",
+                               OneLine(lines[0].substr(16, 40)),
+                               "' (this faultline reads version ",
+                               kTraceVersion, ")"));
   }
   if (version != kTraceVersion) {
+    // Never guess at another version's layout: say which way to go.
     return absl::InvalidArgumentError(absl::StrCat(
         "trace format version ", version, " is not readable by this faultline "
-        "(it reads version ", kTraceVersion, "); re-record the counterexample "
-        "with this faultline's check or simulate"));
+        "(it reads version ", kTraceVersion, "): ",
+        version < kTraceVersion
+            ? "the trace is older; re-record the counterexample with this "
+              "faultline's check or simulate"
+            : "the trace is newer; replay it with the faultline that wrote it "
+              "or upgrade"));
   }
   Trace t;
   std::string init_line, steps_line;
