@@ -24,11 +24,12 @@
 // Property offset-error (Mills' bound): when a sample is taken, the true
 // offset theta_true = S(T4) - C(T4) satisfies
 //   |theta - theta_true| <= delta/2 + epsilon,
-// where epsilon = rate_max * (T4 - T1), rate_max = drift + 1 (slewing), is the
-// drift accumulated during the exchange (NTP's dispersion); without drift it
-// is exactly delta/2. Property step-accuracy: right after a step the client is
+// where epsilon = (drift + 1 if the clock slewed meanwhile) * (T4 - T1) is
+// the rate error accumulated during the exchange (NTP's dispersion); without
+// drift or slewing it is exactly delta/2. Property step-accuracy: right after a step the client is
 // within delay_accept/2 + epsilon (+1/2 for rounding) of the server.
-// Everything is compared doubled, so no halving rounds.
+// Sometimes error-bound-attained shows the first bound is tight. Everything
+// is compared doubled, so no halving rounds.
 //
 // Buggy variants:
 //   kNoHalving      theta = (t2 - t1) + (t3 - t4), the average not halved
@@ -79,6 +80,7 @@ class NtpSync {
     int8_t samples = 0;
     int32_t t1 = 0, t2 = 0;  // t3 == t2: the server replies at once
     int32_t slew_left = 0;
+    bool slewed_meanwhile = false;  // ghost: slewing during this exchange
     // The last sample, as the client computed it, and ghosts to judge it.
     Outcome outcome = kNoSample;
     int32_t theta2 = 0, delta = 0;  // 2*theta and delta (units)
@@ -88,7 +90,8 @@ class NtpSync {
     template <typename H>
     friend H AbslHashValue(H h, const Client& c) {
       return H::combine(std::move(h), c.clock, c.phase, c.sent_at, c.t1_tick,
-                        c.samples, c.t1, c.t2, c.slew_left, c.outcome, c.theta2,
+                        c.samples, c.t1, c.t2, c.slew_left, c.slewed_meanwhile,
+                        c.outcome, c.theta2,
                         c.delta, c.true2, c.epsilon, c.after_step2);
     }
   };
@@ -126,7 +129,6 @@ class NtpSync {
  private:
   int32_t Server(const State& s) const { return kScale * s.now; }
   int32_t Rate(int c) const { return kScale + (c % 2 == 0 ? o_.drift : -o_.drift); }
-  int32_t RateMax() const { return o_.drift + 1; }
   void Tick(State& s) const;
   void Receive(State& s, Client& c) const;
   void Adjust(Client& c, int32_t theta) const;
@@ -163,6 +165,18 @@ inline NtpSync::NtpSync(NtpOptions o) : o_(o) {
                       }
                       return true;
                     }),
+      // The bound is tight: some sample's error is exactly delta/2 + epsilon.
+      Sometimes<State>("error-bound-attained",
+                       [this](const State& s) {
+                         for (int c = 0; c < o_.clients; ++c) {
+                           const Client& k = s.clients[c];
+                           if (k.outcome != kNoSample &&
+                               std::abs(k.theta2 - k.true2) == k.delta + 2 * k.epsilon) {
+                             return true;
+                           }
+                         }
+                         return false;
+                       }),
       Sometimes<State>("slewed", [this](const State& s) { return AnyClient(s, kSlewed); }),
       Sometimes<State>("stepped", [this](const State& s) { return AnyClient(s, kStepped); }),
       Sometimes<State>("ignored", [this](const State& s) { return AnyClient(s, kIgnored); }),
@@ -202,6 +216,7 @@ inline void NtpSync::Step(State& s, const Action& a, std::string*) const {
       k.sent_at = s.now;
       k.t1_tick = s.now;
       k.t1 = k.clock;
+      k.slewed_meanwhile = false;
       return;
     case kServe:
       FL_CHECK(k.phase == kRequest);
@@ -223,6 +238,7 @@ inline void NtpSync::Tick(State& s) const {
     const int32_t slew = k.slew_left > 0 ? 1 : k.slew_left < 0 ? -1 : 0;
     k.clock += Rate(c) + slew;
     k.slew_left -= slew;
+    k.slewed_meanwhile |= slew != 0 && k.phase != kIdle;
   }
 }
 
@@ -237,7 +253,9 @@ inline void NtpSync::Receive(State& s, Client& k) const {
     default: k.theta2 = (t2 - t1) + (t3 - t4);
   }
   k.true2 = 2 * (Server(s) - t4);
-  k.epsilon = RateMax() * (s.now - k.t1_tick);
+  // The clock's rate differed from the server's by at most this per tick.
+  const int32_t rate_error = o_.drift + (k.slewed_meanwhile ? 1 : 0);
+  k.epsilon = rate_error * (s.now - k.t1_tick);
   if (k.delta > o_.delay_accept && o_.bug != NtpOptions::Bug::kNoDelayFilter) {
     k.outcome = kDiscarded;
     return;
