@@ -10,18 +10,21 @@
 // it finds it suspected a live peer, it lengthens its timeout by one. Then it
 // sends a new HeartbeatRequest to every peer, forgets who is alive, and
 // restarts its timer. A process answers a request with a HeartbeatReply.
-// Unlike the book, a process keeps at most one request outstanding per peer
-// (a second would be answered by the same reply); otherwise requests would pile
-// up at a crashed peer without end.
+// Unlike the book, a process sends its first requests at start (the book
+// starts with everyone alive and sends at the first timeout: the same, one
+// round later), and keeps at most one request outstanding per peer (a second
+// would be answered by the same reply); otherwise requests would pile up at a
+// crashed peer without end.
 //
 // System model: crash-stop (crashes budget); reliable unordered links;
 // synchronous timers (a timeout expires only once no deliverable message is in
 // flight) and replies delayed by at most `delay_bound`. The delay model is the
 // environment, not the algorithm: a request carries its sender's current
-// timeout; if that timeout is at least the delay bound the reply is sent at
-// once and so arrives before the timeout, otherwise the reply is held by a
-// timer of the replier and the harness chooses whether it arrives before or
-// after the requester's timeout. P assumes it knows the bound (timeout >=
+// timeout; if that timeout is at least the delay bound, or the replier is not
+// one of the `slow_nodes` first processes, the reply is sent at once and so
+// arrives before the timeout; otherwise the reply is held by a timer of the
+// replier and the harness chooses whether it arrives before or after the
+// requester's timeout. P assumes it knows the bound (timeout >=
 // delay_bound); <>P starts with timeout 1 and must find it.
 //
 // Properties (Cachin et al. 2.6.2 and 2.6.5):
