@@ -75,7 +75,7 @@ absl::Status Invalid(absl::string_view key, absl::string_view value,
 // The Byzantine adversary's options (harness/byzantine.h).
 bool IsAdversaryKey(absl::string_view key) {
   return key == "byzantine" || key == "traitors" || key == "replays" ||
-         key == "signatures" || key == "twins";
+         key == "signatures" || key == "twins" || key == "eager";
 }
 
 // Printed only for worlds with an adversary, so other entries' configuration
@@ -101,9 +101,15 @@ absl::Status SetTraitors(WorldOptions& w, absl::string_view value) {
 absl::Status SetAdversaryValue(WorldOptions& w, absl::string_view key,
                                absl::string_view value) {
   if (key == "traitors") return SetTraitors(w, value);
-  if (key == "signatures" || key == "twins") {
+  if (key == "signatures" || key == "twins" || key == "eager") {
     if (value != "on" && value != "off") return Invalid(key, value, "on or off");
-    (key == "twins" ? w.twins : w.signatures) = value == "on";
+    bool& flag = key == "twins"   ? w.twins
+                 : key == "eager" ? w.eager
+                                  : w.signatures;
+    flag = value == "on";
+    if (w.twins && w.eager) {
+      return absl::InvalidArgumentError("twins=on needs eager=off");
+    }
     return absl::OkStatus();
   }
   int64_t n = 0;
@@ -124,7 +130,7 @@ std::string FormatAdversary(const WorldOptions& w) {
       "byzantine=", w.byzantine_max,
       " traitors=", ids.empty() ? "any" : absl::StrJoin(ids, ","),
       " replays=", w.replays_max, " signatures=", w.signatures ? "on" : "off",
-      " twins=", w.twins ? "on" : "off");
+      " twins=", w.twins ? "on" : "off", " eager=", w.eager ? "on" : "off");
 }
 
 absl::Status SetWorldValue(WorldOptions& w, absl::string_view key,

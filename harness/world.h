@@ -91,6 +91,7 @@ struct WorldOptions {
   int replays_max = 0;     // replays of seen messages, all traitors together
   bool signatures = true;  // traitors cannot forge loyal nodes' signatures
   bool twins = false;      // each traitor has an honest twin (Twins)
+  bool eager = false;      // the adversary acts at once (asynchronous models)
   bool causality = false;  // stamp events with ground-truth vector clocks
   // With causality: clocks count only the handler runs that observe, so they
   // stay finite in protocols that run forever (a circulating token), and
