@@ -36,6 +36,7 @@ TEST_P(EveryEntry, MeetsItsExpectation) {
   EXPECT_EQ(verdict.property, entry->violates);
   Trace trace = checker->Record(outcome.tape);
   trace.property = verdict.property;
+  trace.loop_start = outcome.loop_start;  // a lasso for liveness violations
   EXPECT_EQ(checker->Replay(trace, nullptr).kind,
             ReplayResult::Kind::kReproduced);
 }
