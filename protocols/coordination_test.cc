@@ -65,6 +65,7 @@ TEST(Coordination, BuggyVariantsViolateTheirPropertyAndReplay) {
       "ntp-sync:no-delay-filter",
       "perfect-failure-detector:short-timeout",
       "perfect-failure-detector:no-reset",
+      "eventually-perfect-failure-detector:no-reset",
       "eventually-perfect-failure-detector:constant-timeout",
   };
   for (const char* name : names) {

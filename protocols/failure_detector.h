@@ -50,8 +50,8 @@
 // Buggy variants:
 //   kShortTimeout     P with a timeout below the delay bound: a late reply
 //                     makes it detect a live process (strong-accuracy)
-//   kNoReset          P never forgets who is alive: a process that answered
-//                     once is never detected (strong-completeness)
+//   kNoReset          P or <>P never forgets who is alive: a process that
+//                     answered once is never suspected (strong-completeness)
 //   kConstantTimeout  <>P never lengthens its timeout: it suspects and
 //                     restores a live process forever (eventual accuracy)
 #ifndef FAULTLINE_PROTOCOLS_FAILURE_DETECTOR_H_
