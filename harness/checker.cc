@@ -13,9 +13,9 @@ ReplayResult ReplayLiveness(const Trace& trace, const LoopWitness& loop,
   r.kind = ReplayResult::Kind::kNotViolated;
   const int64_t n = static_cast<int64_t>(trace.steps.size());
   const int64_t start = trace.loop_start;
-  if (loop.goal_reached) {
+  if (!loop.GoalOwedForever()) {
     r.message = absl::StrCat("every step replayed, but the goal of ", trace.property,
-                             " holds along the run");
+                             " is reached after it is owed");
   } else if (start == Trace::kSafety) {
     r.message = absl::StrCat(trace.property,
                              " is a liveness property but the trace has no loop line");

@@ -69,8 +69,27 @@ class Checker {
 // in every state and which were taken.
 struct LoopWitness {
   std::vector<uint64_t> digests;  // after 0, 1, ... steps
-  bool goal_reached = false;
+  std::vector<bool> goals;        // the goal holds after 0, 1, ... steps
+  std::vector<bool> triggers;     // the goal is owed from there on
   bool first = true;
+
+  template <typename S>
+  void Mark(const Property<S>& p, const S& s) {
+    goals.push_back(p.holds(s));
+    triggers.push_back(p.trigger ? p.trigger(s) : goals.size() == 1);
+  }
+  // A trigger after the last state where the goal held: the goal is owed
+  // and never paid along the rest of the run.
+  bool GoalOwedForever() const {
+    size_t from = 0;
+    for (size_t i = 0; i < goals.size(); ++i) {
+      if (goals[i]) from = i + 1;
+    }
+    for (size_t i = from; i < triggers.size(); ++i) {
+      if (triggers[i]) return true;
+    }
+    return false;
+  }
   std::vector<std::string> always_enabled;  // sorted
   std::vector<std::string> taken;
 
@@ -187,7 +206,7 @@ class ModelChecker final : public Checker {
     const bool liveness = properties[property].kind == PropertyKind::kEventually;
     LoopWitness loop;
     loop.digests.push_back(ex.Digest());
-    loop.goal_reached = liveness && properties[property].holds(ex.state());
+    if (liveness) loop.Mark(properties[property], ex.state());
     std::vector<typename M::Action> actions;
     for (size_t k = 0; k < trace.steps.size(); ++k) {
       const TraceStep& step = trace.steps[k];
@@ -216,7 +235,7 @@ class ModelChecker final : public Checker {
             k + 1, event, step.digest, ex.Digest()));
       }
       loop.digests.push_back(ex.Digest());
-      loop.goal_reached |= liveness && properties[property].holds(ex.state());
+      if (liveness) loop.Mark(properties[property], ex.state());
       if (narration) {
         std::string after = model_->DescribeState(ex.state());
         absl::StrAppend(narration, "step ", k + 1, ": ", event, "\n", effects,

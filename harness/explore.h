@@ -237,9 +237,13 @@ Outcome Search(const M& model, const ExploreOptions& options) {
     }
     uint32_t index = 0;
     if (!eventually.empty()) {
-      std::vector<bool> goals;
-      for (int k : eventually) goals.push_back(model.properties()[k].holds(ex.state()));
-      index = graph.AddState(fp, std::move(goals), init);
+      std::vector<bool> goals, triggers;
+      for (int k : eventually) {
+        const auto& p = model.properties()[k];
+        goals.push_back(p.holds(ex.state()));
+        triggers.push_back(p.trigger ? p.trigger(ex.state()) : init >= 0);
+      }
+      index = graph.AddState(fp, std::move(goals), std::move(triggers), init);
     }
     frontier.push_back({ex.Take(), fp, depth, index});
     return true;

@@ -14,8 +14,7 @@ struct LivenessGraph::Search {
   std::vector<uint32_t> by_from;  // edge ids, grouped by source, in order
   std::vector<uint32_t> order;    // reachable non-goal states, BFS order
   std::vector<uint32_t> rank;     // position in `order`, kNone if not in it
-  std::vector<uint32_t> parent;   // BFS tree edge into each state
-  std::vector<int> init_of;
+  std::vector<uint32_t> parent;   // BFS edge into each state; kNone at roots
 
   Search(const LivenessGraph& graph, size_t k) : g(graph) {
     const size_t n = g.states();
@@ -27,12 +26,10 @@ struct LivenessGraph::Search {
     for (uint32_t i = 0; i < g.edges_.size(); ++i) by_from[fill[g.edges_[i].from]++] = i;
     rank.assign(n, kNone);
     parent.assign(n, kNone);
-    init_of.assign(n, -1);
     std::deque<uint32_t> queue;
-    for (const auto& [s, init] : g.inits_) {
-      if (g.goals_[s][k] || rank[s] != kNone) continue;
+    for (uint32_t s = 0; s < n; ++s) {
+      if (!g.triggers_[s][k] || g.goals_[s][k]) continue;
       rank[s] = 0;
-      init_of[s] = init;
       queue.push_back(s);
     }
     while (!queue.empty()) {
@@ -52,6 +49,8 @@ struct LivenessGraph::Search {
 
   bool InSet(uint32_t s) const { return rank[s] != kNone; }
 
+  // From an initial state to `s`: the search tree to the trigger state the
+  // non-goal BFS started from, then that BFS's edges.
   Tape TapeTo(uint32_t s) const {
     std::vector<uint32_t> choices;
     while (parent[s] != kNone) {
@@ -59,9 +58,14 @@ struct LivenessGraph::Search {
       choices.push_back(e.choice);
       s = e.from;
     }
-    FL_CHECK(init_of[s] >= 0);
+    while (g.init_of_[s] < 0) {
+      FL_CHECK(g.tree_parent_[s] != kNone);
+      const Edge& e = g.edges_[g.tree_parent_[s]];
+      choices.push_back(e.choice);
+      s = e.from;
+    }
     std::reverse(choices.begin(), choices.end());
-    return Tape{init_of[s], std::move(choices)};
+    return Tape{g.init_of_[s], std::move(choices)};
   }
 
   // Strongly connected components with a cycle (Tarjan, iterative).

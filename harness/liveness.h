@@ -77,13 +77,18 @@ class LivenessGraph {
   };
 
   // Registers a state; `goals[k]` says whether Eventually property k's goal
-  // holds in it. Returns its index.
-  uint32_t AddState(uint64_t fp, std::vector<bool> goals, int init) {
+  // holds in it, `triggers[k]` whether the goal is owed from it (initial
+  // states for Eventually, p-states for LeadsTo). Returns its index.
+  uint32_t AddState(uint64_t fp, std::vector<bool> goals,
+                    std::vector<bool> triggers, int init) {
+    FL_CHECK(goals.size() == triggers.size());
     const auto [it, fresh] = index_.emplace(fp, static_cast<uint32_t>(goals_.size()));
     FL_CHECK(fresh);
     goals_.push_back(std::move(goals));
+    triggers_.push_back(std::move(triggers));
     fair_enabled_.emplace_back();
-    if (init >= 0) inits_.push_back({it->second, init});
+    tree_parent_.push_back(kNone);
+    init_of_.push_back(init);
     return it->second;
   }
   uint32_t IndexOf(uint64_t fp) const { return index_.at(fp); }
@@ -99,7 +104,14 @@ class LivenessGraph {
     const auto [it, fresh] = labels_.emplace(text, static_cast<uint32_t>(labels_.size()));
     return it->second;
   }
-  void AddEdge(const Edge& e) { edges_.push_back(e); }
+  void AddEdge(const Edge& e) {
+    // The first edge into a state discovered it: the search tree, used to
+    // reach a LeadsTo trigger state from an initial state.
+    if (tree_parent_[e.to] == kNone && init_of_[e.to] < 0) {
+      tree_parent_[e.to] = static_cast<uint32_t>(edges_.size());
+    }
+    edges_.push_back(e);
+  }
 
   // The first violation of any Eventually property, in property order.
   std::optional<Violation> FindViolation(const std::vector<int>& eventually) const;
@@ -115,10 +127,12 @@ class LivenessGraph {
                                     uint32_t start) const;
   absl::flat_hash_map<uint64_t, uint32_t> index_;
   absl::flat_hash_map<std::string, uint32_t> labels_;  // ids in first-seen order
-  std::vector<std::pair<uint32_t, int>> inits_;
   std::vector<Edge> edges_;
   std::vector<std::vector<uint32_t>> fair_enabled_;
   std::vector<std::vector<bool>> goals_;
+  std::vector<std::vector<bool>> triggers_;
+  std::vector<uint32_t> tree_parent_;  // edge that discovered each state
+  std::vector<int> init_of_;           // initial-state index, or -1
 };
 
 }  // namespace faultline

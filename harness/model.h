@@ -49,7 +49,10 @@ template <typename S>
 struct Property {
   PropertyKind kind;
   std::string name;
-  std::function<bool(const S&)> holds;
+  std::function<bool(const S&)> holds;  // the invariant, state or goal
+  // Eventually only: from which states the goal is owed. Empty: from the
+  // initial states (Eventually); set: from every state where it holds (LeadsTo).
+  std::function<bool(const S&)> trigger = nullptr;
 };
 
 template <typename S>
@@ -68,6 +71,15 @@ Property<S> Sometimes(std::string name, std::function<bool(const S&)> holds) {
 template <typename S>
 Property<S> Eventually(std::string name, std::function<bool(const S&)> goal) {
   return {PropertyKind::kEventually, std::move(name), std::move(goal)};
+}
+
+// Leads-to, Always(p => Eventually q): from every reachable state where `p`
+// holds, every fair continuation reaches a state where `q` holds (the state
+// itself counts).
+template <typename S>
+Property<S> LeadsTo(std::string name, std::function<bool(const S&)> p,
+                    std::function<bool(const S&)> q) {
+  return {PropertyKind::kEventually, std::move(name), std::move(q), std::move(p)};
 }
 
 template <typename M>

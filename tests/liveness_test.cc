@@ -30,9 +30,12 @@ struct Hello {
   };
   struct Node {
     bool received = false;
+    bool acked = false;
     auto operator<=>(const Node&) const = default;
     template <typename H>
-    friend H AbslHashValue(H h, const Node& n) { return H::combine(std::move(h), n.received); }
+    friend H AbslHashValue(H h, const Node& n) {
+      return H::combine(std::move(h), n.received, n.acked);
+    }
     std::string ToString() const { return received ? "received" : "waiting"; }
   };
   using Op = int;
@@ -40,6 +43,8 @@ struct Hello {
   using O = Out<Hello>;
   bool ticker = false;
   bool bounce = false;
+  bool leads_to = false;  // check received => eventually acked instead
+  bool reply = false;     // node 1 acks what it received
   int NodeCount() const { return 2; }
   Node Init(NodeId) const { return {}; }
   std::vector<ClientRequest<Op>> Requests() const { return {}; }
@@ -51,14 +56,22 @@ struct Hello {
   void OnMessage(Node& n, NodeId from, const Msg& m, O& out) const {
     if (bounce) {
       out.Send(from, {1 - m.hops});
+    } else if (m.hops == 7) {
+      n.acked = true;
     } else {
       n.received = true;
+      if (reply) out.Send(from, {7});
     }
   }
   void OnTimer(Node&, TimerId, O& out) const { out.SetTimer(0); }
   void OnRequest(Node&, const Op&, O&) const {}
   void OnRecover(Node&, O&) const {}
   std::vector<Property<World<Hello>>> Properties() const {
+    if (leads_to) {
+      return {LeadsTo<World<Hello>>(
+          "acked", [](const World<Hello>& w) { return w.node(1).received; },
+          [](const World<Hello>& w) { return w.node(0).acked; })};
+    }
     return {Eventually<World<Hello>>(
         "delivered", [](const World<Hello>& w) { return w.node(1).received; })};
   }
@@ -80,7 +93,7 @@ Checked Check(Hello protocol, uint8_t fairness, Strategy strategy = Strategy::kB
   run.verdict = Judge(*checker, run.outcome);
   if (run.outcome.stop == Stop::kViolation) {
     Trace trace = checker->Record(run.outcome.tape);
-    trace.property = "delivered";
+    trace.property = protocol.leads_to ? "acked" : "delivered";
     trace.loop_start = run.outcome.loop_start;
     run.replay = checker->Replay(trace, nullptr);
   }
@@ -163,6 +176,17 @@ TEST(Liveness, IncompleteSearchDoesNotDecideLiveness) {
   const Verdict v = Judge(*checker, o);
   EXPECT_EQ(v.name, "bounds-exhausted");
   EXPECT_THAT(v.detail, HasSubstr("liveness (delivered) needs a complete search"));
+}
+
+TEST(Liveness, LeadsToOwesTheGoalFromEveryTriggerState) {
+  const Checked answered = Check(Hello{.leads_to = true, .reply = true}, WorldOptions::kFairAll);
+  EXPECT_EQ(answered.verdict.name, "pass") << answered.verdict.detail;
+  const Checked silent = Check(Hello{.leads_to = true}, WorldOptions::kFairAll);
+  ASSERT_EQ(silent.verdict.name, "violation");
+  // Deliver Hello (the trigger), then nothing fair is left: the run stops.
+  EXPECT_EQ(silent.outcome.loop_start, -1);
+  EXPECT_EQ(silent.outcome.tape.choices.size(), 1u);
+  EXPECT_EQ(silent.replay.kind, ReplayResult::Kind::kReproduced) << silent.replay.message;
 }
 
 // A transition system without a Fair() hook: every action is fair.
