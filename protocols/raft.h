@@ -7,8 +7,8 @@
 // itself and asks the others for votes; a server grants one vote per term, and
 // only to a candidate whose log is at least as up to date as its own (last
 // term, then length). A candidate with votes from a majority leads its term.
-// The leader appends client commands to its log and replicates them with
-// AppendEntries(prevLogIndex, prevLogTerm, entries, leaderCommit); a follower
+// A new leader appends a no-op (section 8), then client commands, and
+// replicates its log with AppendEntries(prevLogIndex, prevLogTerm, entries, leaderCommit); a follower
 // accepts only if its log holds prevLogIndex with prevLogTerm, and then
 // deletes conflicting entries and appends. A rejected leader retries from an
 // earlier index. The leader commits index N once a majority stores N and the
@@ -21,12 +21,14 @@
 // duplicate messages (budgets); crash-stop or crash-recovery (persistent state
 // survives, volatile state is rebuilt). "Randomised timeouts" are the
 // harness's nondeterministic timer firing: any follower or candidate may time
-// out at any moment, which is a superset of every timing. Terms are bounded by
-// `max_term` (no election starts beyond it) and client commands by the
-// requests, so exhaustive search ends. Simplifications, all of them message
-// loss Raft must tolerate anyway: a refused vote and a reply to a stale-term
-// message are not sent; there are no heartbeats beyond the AppendEntries a
-// leader sends on election, on a new command, on a rejection and on a commit.
+// out at any moment, which is a superset of every timing. Bounds that make
+// exhaustive search end: `max_term` (no election starts beyond it),
+// `candidates` (only servers 0..candidates-1 ever time out), the client
+// requests, and at most one entry per AppendEntries (as in Ongaro's TLA+
+// spec). Simplifications, all of them message loss Raft must tolerate anyway:
+// a refused vote and a reply to a stale-term message are not sent; there are
+// no periodic heartbeats, only the AppendEntries a leader sends on election
+// (its no-op), on a new command, on a rejection and to catch up a follower.
 //
 // The machinery is RaftCore<P>, shared by `raft` (below) and `raft-kv`
 // (raft_kv.h); P adds what is observed and how client requests become commands.
@@ -35,7 +37,8 @@
 //   kNoLogCheck     votes without the up-to-date-log check: a server missing a
 //                   committed entry can win (leader completeness)
 //   kCommitOldTerm  counts replicas for entries of earlier terms (Figure 8):
-//                   a "committed" entry is later overwritten
+//                   a later leader lacks a "committed" entry (leader
+//                   completeness), which it then overwrites
 //   kForgetVote     votedFor is not persisted: a restarted server votes twice
 //                   in one term (election safety)
 //   kNoPrevCheck    followers skip the prevLogIndex/prevLogTerm check
