@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "harness/world.h"
 
 namespace faultline {
@@ -107,8 +108,15 @@ struct HeartbeatDetector {
                         n.timed_out);
     }
     std::string ToString() const {
-      return absl::StrCat("alive=", alive, " suspected=", suspected,
+      return absl::StrCat("alive=", Members(alive), " suspected=", Members(suspected),
                           " timeout=", timeout, " quiet=", quiet);
+    }
+    static std::string Members(uint32_t set) {
+      std::vector<std::string> names;
+      for (int p = 0; p < 32; ++p) {
+        if ((set >> p) & 1) names.push_back(absl::StrCat("n", p));
+      }
+      return absl::StrCat("{", absl::StrJoin(names, ","), "}");
     }
   };
   using Op = int;
