@@ -48,13 +48,13 @@ Entry DolevStrongEntry(bool f_rounds) {
   e.description =
       f_rounds ? "Dolev-Strong stopping after f rounds instead of f+1"
                : "Dolev-Strong authenticated broadcast: f+1 synchronous "
-                 "rounds, signatures; n=3, f=1";
+                 "rounds, signatures; n=4, f=1";
   e.expect_pass = !f_rounds;
   e.violates = f_rounds ? "agreement" : "";
   e.world = SynchronousWithOneTraitor();
   e.limits.depth_max = 60;
-  e.params = {{"n", 3, 2, 6, "nodes, the sender included"},
-              {"f", 1, 1, 2, "traitors tolerated (set byzantine= to match)"}};
+  e.params = {{"n", 4, 2, 6, "nodes, the sender included"},
+              {"f", 1, 1, 2, "rounds - 1 (set --byzantine to match)"}};
   e.make = [f_rounds](const Config& c) {
     DolevStrong p;
     p.nodes = static_cast<int>(c.params.at("n"));
@@ -69,14 +69,20 @@ Entry PbftEntry(bool quorum_2f) {
   Entry e;
   e.name = quorum_2f ? "pbft:quorum-2f" : "pbft";
   e.description =
-      quorum_2f ? "PBFT with quorums of 2f instead of 2f+1"
+      quorum_2f ? "PBFT with quorums of 2f instead of 2f+1 (any traitor)"
                 : "PBFT normal case and view change (Castro & Liskov 1999): "
-                  "n=3f+1=4, one request slot, 1 traitor";
+                  "n=4, one slot, 2 views, the view-1 primary a traitor";
   e.expect_pass = !quorum_2f;
   e.violates = quorum_2f ? "agreement" : "";
+  e.world.timers = TimerModel::kRounds;
   e.world.byzantine_max = 1;
-  e.limits.depth_max = 80;
-  e.params = {{"views", 2, 1, 3, "views the replicas may reach"}};
+  e.world.eager = true;
+  // The correct protocol's exhaustive default fixes the traitor at r1, the
+  // new primary of view 1; any traitor with 2 views exceeds the default
+  // bounds (docs/byzantine.md). The buggy one lets the adversary choose.
+  if (!quorum_2f) e.world.traitors = uint64_t{1} << 1;
+  e.limits.depth_max = 120;
+  e.params = {{"views", 2, 1, 3, "views the replicas go through"}};
   e.make = [quorum_2f](const Config& c) {
     Pbft p;
     p.views = static_cast<int>(c.params.at("views"));

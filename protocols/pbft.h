@@ -15,8 +15,9 @@
 // them, or its own client's request if there is none; replicas check that d
 // follows from the view changes and prepare it. Any two quorums of 2f+1 out
 // of 3f+1 share a loyal replica, which gives:
-//   agreement  no two loyal replicas commit different requests;
-//   validity   a committed request was issued by a client.
+//   agreement  no two loyal replicas commit different requests.
+// (Validity, that a committed request was issued, holds by construction
+// here: both requests are issued and a replica accepts no other value.)
 //
 // System model: PBFT is safe under asynchrony; to keep exhaustive search
 // small this model runs it in lock-step phases (TimerModel::kRounds): round
@@ -27,7 +28,7 @@
 // end of every view but the last, every replica moves to the next view (as if
 // its request timer expired), so each run exercises a view change after a
 // possibly partial commit. Links are reliable and authenticated; every
-// message and client request is signed (WorldOptions::signatures): a
+// replica message is signed (WorldOptions::signatures): a
 // certificate or view change a traitor passes on must carry signatures it
 // saw. Mutations: the other request; a view change hiding or flipping its
 // certificate. Simplifications: one slot (no sequence numbers, watermarks or
@@ -139,8 +140,10 @@ struct Pbft {
   std::vector<ClientRequest<Op>> Requests() const { return {}; }
   int Quorum() const { return bug == Bug::kQuorum2f ? 2 * kF : 2 * kF + 1; }
   static NodeId Primary(int view) { return view % kReplicas; }
-  // The primary of view v holds its client's request v+1 from the start.
-  static int8_t ClientRequestOf(NodeId n) { return static_cast<int8_t>(n + 1); }
+  // Two clients ask for requests 1 and 2 and send them to every replica (as
+  // PBFT clients do when they retransmit); a primary free to choose proposes
+  // request 1 if its id is even and 2 if odd, so views 0 and 1 differ.
+  static int8_t ClientRequestOf(NodeId n) { return static_cast<int8_t>(n % 2 + 1); }
   int RoundsTotal() const { return 4 * views - 1; }
 
   void OnStart(Node& n, O& out) const {
@@ -174,13 +177,8 @@ struct Pbft {
            (uint64_t(uint8_t(value)) << 24) | (uint64_t(uint8_t(c.view)) << 16) |
            (uint64_t(uint8_t(c.value)) << 8) | c.cert;
   }
-  // Requests are signed by their clients, so a primary cannot make one up.
-  // The key of request v's client is modelled as held by the replica it gave
-  // the request to (v-1): a traitor knows the requests its replica holds.
-  static Signature Client(int value) {
-    return {static_cast<NodeId>(value - 1), uint64_t{7} << 40};
-  }
-  bool ValidValue(int v) const { return v >= 1 && v <= views; }
+  // The two clients' requests; both are known to every replica.
+  static bool ValidValue(int v) { return v == 1 || v == 2; }
   static void CertSignatures(const Claim& c, std::vector<Signature>& out);
   bool ValidClaim(const Claim& c, int view) const;
   int8_t Choose(uint8_t vcs, const std::array<Claim, kReplicas>& claims) const;
@@ -209,7 +207,6 @@ inline std::string Pbft::Msg::ToString() const {
 // backups' prepares.
 inline void Pbft::CertSignatures(const Claim& c, std::vector<Signature>& out) {
   if (c.view < 0) return;
-  out.push_back(Client(c.value));
   out.push_back({Primary(c.view), Content(kPrePrepare, c.view, c.value, Claim())});
   for (NodeId s = 0; s < kReplicas; ++s) {
     if ((c.cert >> s) & 1) out.push_back({s, Content(kPrepare, c.view, c.value, Claim())});
@@ -218,7 +215,6 @@ inline void Pbft::CertSignatures(const Claim& c, std::vector<Signature>& out) {
 
 inline std::vector<Signature> Pbft::Signatures(const Msg& m) const {
   std::vector<Signature> out{{m.signer, Content(m.kind, m.view, m.value, m.claim)}};
-  if (m.kind == kPrePrepare || m.kind == kNewView) out.push_back(Client(m.value));
   CertSignatures(m.claim, out);
   for (NodeId s = 0; s < kReplicas; ++s) {
     if (((m.vcs >> s) & 1) == 0) continue;
@@ -230,15 +226,14 @@ inline std::vector<Signature> Pbft::Signatures(const Msg& m) const {
 
 inline std::vector<Pbft::Msg> Pbft::Mutations(const Msg& m) const {
   Msg other = m;
-  if (views < 2) return {};
   if (m.kind != kViewChange) {
-    other.value = static_cast<int8_t>(m.value % views + 1);
+    other.value = static_cast<int8_t>(3 - m.value);
     return {other};
   }
   if (m.claim.view < 0) return {};
   Msg hidden = m;
   hidden.claim = Claim{};
-  other.claim.value = static_cast<int8_t>(m.claim.value % views + 1);
+  other.claim.value = static_cast<int8_t>(3 - m.claim.value);
   return {hidden, other};
 }
 
@@ -390,12 +385,6 @@ inline void Pbft::OnViewChange(Node& n, NodeId from, const Msg& m,
 inline std::vector<Property<World<Pbft>>> Pbft::Properties() const {
   return {
       ObservationsAgree<Pbft>("agreement"),
-      EveryObservation<Pbft>("validity",
-                             [last = views](const World<Pbft>&,
-                                            const Committed& c) {
-                               // Requests of the primaries of the views run.
-                               return c.value >= 1 && c.value <= last;
-                             }),
       SometimesObserved<Pbft>("committed", 1),
   };
 }
