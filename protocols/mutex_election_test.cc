@@ -13,6 +13,7 @@
 #include "harness/verdict.h"
 #include "protocols/catalog.h"
 #include "protocols/central_mutex.h"
+#include "protocols/chang_roberts.h"
 #include "protocols/mutex_election_properties.h"
 
 namespace faultline {
@@ -190,6 +191,42 @@ TEST(MutexProperties, EnteringTwiceAfterAWaitingRequestIsStarvation) {
   EXPECT_TRUE(ns.holds(History(h, 2)));  // entered once while n0 waits
   h.push_back(Obs(1, K::kEnter, {1, 4}));
   EXPECT_FALSE(ns.holds(History(h, 2)));  // twice
+}
+
+// one-leader is implied by largest-id for live leaders (two different live
+// leaders: the smaller one has a larger live node), so no buggy variant
+// reports it first; its known-bad cases are these states.
+TEST(ElectionProperties, TwoLiveLeadersAndASmallLeaderAreCaught) {
+  ChangRoberts p;  // 3 nodes, ids 1, 3, 2 round the ring
+  const auto ps = ElectionProperties(p);
+  World<ChangRoberts> w;
+  w.nodes.resize(3);
+  auto holds = [&](const char* name) {
+    for (const auto& q : ps) {
+      if (q.name == name) return q.holds(w);
+    }
+    ADD_FAILURE() << name;
+    return false;
+  };
+  EXPECT_TRUE(holds("one-leader"));
+  EXPECT_TRUE(holds("largest-id"));
+  EXPECT_FALSE(holds("elected"));
+  w.nodes[0].elected = 3;
+  w.nodes[1].elected = 3;
+  w.nodes[2].elected = 2;  // two live leaders, and 2 < 3 is up
+  EXPECT_FALSE(holds("one-leader"));
+  EXPECT_FALSE(holds("largest-id"));
+  w.nodes[2].elected = 3;
+  EXPECT_TRUE(holds("one-leader"));
+  EXPECT_TRUE(holds("elected"));
+  // The leader (id 3, node 1) crashes and node 0 elects 2 while node 2 still
+  // names the crashed 3: a new run, not two leaders.
+  w.crashed = uint64_t{1} << 1;
+  w.nodes[0].elected = 2;
+  EXPECT_TRUE(holds("one-leader"));
+  EXPECT_TRUE(holds("largest-id"));
+  w.nodes[0].elected = 1;  // 1 while 2 is up
+  EXPECT_FALSE(holds("largest-id"));
 }
 
 }  // namespace
