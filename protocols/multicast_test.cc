@@ -10,7 +10,9 @@
 #include "harness/registry.h"
 #include "properties/broadcast.h"
 #include "protocols/causal_broadcast.h"
+#include "protocols/gossip.h"
 #include "protocols/reliable_broadcast.h"
+#include "protocols/sequencer_broadcast.h"
 
 namespace faultline {
 namespace {
@@ -204,6 +206,13 @@ class WithProperties {
   uint64_t Digest(const State& s) const { return model_.Digest(s); }
   bool Dedupable() const { return model_.Dedupable(); }
   const std::vector<Property<State>>& properties() const { return properties_; }
+  // Fault events are not forced by fairness, as in the actor world itself.
+  template <typename M = ActorModel<Q>>
+  bool Fair(const State& s, const Action& a) const
+    requires requires(const M& m) { m.Fair(s, a); }
+  {
+    return model_.Fair(s, a);
+  }
 
  private:
   ActorModel<Q> model_;
@@ -233,6 +242,59 @@ TEST(BroadcastProperties, NetworkStampsOverApproximateBroadcastCausality) {
   const Outcome o = Search(model, explore);
   ASSERT_EQ(o.stop, Stop::kViolation);
   EXPECT_EQ(model.properties()[o.violated].name, "network-causal-order");
+}
+
+// Whether this build's explorer decides Eventually properties.
+template <typename O>
+bool LivenessChecked(const O& o) {
+  if constexpr (requires { o.liveness_checked; }) {
+    return o.liveness_checked;
+  } else {
+    return false;
+  }
+}
+
+// Searches `protocol` with only its Eventually properties; returns the name of
+// the one violated ("" if none), or "unchecked" without a liveness checker.
+template <typename Q>
+std::string EventuallyViolated(const Q& protocol, WorldOptions world) {
+  std::vector<Property<World<Q>>> eventually;
+  for (auto& p : protocol.Properties()) {
+    if (p.kind == PropertyKind::kEventually) eventually.push_back(std::move(p));
+  }
+  const WithProperties<Q> model(protocol, world, std::move(eventually));
+  const Outcome o = Search(model, ExploreOptions{});
+  if (!LivenessChecked(o) && o.stop != Stop::kViolation) return "unchecked";
+  return o.stop == Stop::kViolation ? model.properties()[o.violated].name : "";
+}
+
+// The variants registered as breaking a quiescent-* property break the
+// Eventually form too, under weak fairness, while the correct protocols in
+// the same world do not.
+TEST(BroadcastLiveness, EventuallyFormsCatchTheLivenessBugs) {
+  WorldOptions one_crash;
+  one_crash.crashes_max = 1;
+  ReliableBroadcast rb;
+  if (EventuallyViolated(rb, one_crash) == "unchecked") {
+    GTEST_SKIP() << "this build does not check liveness yet";
+  }
+  EXPECT_EQ(EventuallyViolated(rb, one_crash), "");
+  rb.bug = ReliableBroadcast::Bug::kNoRelay;
+  EXPECT_EQ(EventuallyViolated(rb, one_crash), "agreement");
+
+  SequencerBroadcast seq;
+  EXPECT_EQ(EventuallyViolated(seq, WorldOptions{}), "");
+  EXPECT_EQ(EventuallyViolated(seq, one_crash), "validity");
+
+  Gossip gossip;
+  gossip.nodes = 4;
+  gossip.fanout = 2;
+  EXPECT_EQ(EventuallyViolated(gossip, one_crash), "");
+  gossip.bug = Gossip::Bug::kNoList;
+  EXPECT_EQ(EventuallyViolated(gossip, WorldOptions{}), "validity");
+  gossip.bug = Gossip::Bug::kNone;
+  gossip.fanout = 1;
+  EXPECT_EQ(EventuallyViolated(gossip, one_crash), "validity");
 }
 
 }  // namespace
