@@ -15,16 +15,16 @@
 namespace faultline {
 namespace {
 
-struct Run {
+struct Checked {
   std::unique_ptr<Checker> checker;
   Outcome outcome;
   Verdict verdict;
 };
 
-Run Check(const std::string& name, const Config* config = nullptr) {
+Checked Check(const std::string& name, const Config* config = nullptr) {
   const Entry* entry = FindEntry(name);
   FL_CHECK(entry != nullptr);
-  Run run;
+  Checked run;
   run.checker = entry->make(config ? *config : DefaultConfig(*entry));
   ExploreOptions options;
   options.limits = entry->limits;
@@ -47,7 +47,7 @@ TEST(Replication, CorrectVersionsPassWithPinnedStateCounts) {
       {"active-replication", 14056},
   };
   for (const Pinned& p : kPinned) {
-    const Run run = Check(p.name);
+    const Checked run = Check(p.name);
     EXPECT_EQ(run.outcome.stop, Stop::kComplete) << p.name;
     EXPECT_FALSE(run.outcome.depth_cut) << p.name;
     EXPECT_EQ(run.outcome.states, p.states) << p.name;
@@ -85,11 +85,12 @@ TEST(Replication, EveryBuggyVariantViolatesItsPropertyAndReplays) {
     ASSERT_NE(entry, nullptr) << b.name;
     EXPECT_FALSE(entry->expect_pass) << b.name;
     EXPECT_EQ(entry->violates, b.property) << b.name;
-    const Run run = Check(b.name);
+    const Checked run = Check(b.name);
     ASSERT_EQ(run.verdict.name, "violation") << b.name << ": " << run.verdict.detail;
     EXPECT_EQ(run.verdict.property, b.property) << b.name;
     Trace trace = run.checker->Record(run.outcome.tape);
     trace.property = run.verdict.property;
+    trace.loop_start = run.outcome.loop_start;
     if (b.steps != 0) EXPECT_EQ(trace.steps.size(), b.steps) << b.name;
     bool found = false;
     for (const TraceStep& s : trace.steps) found |= s.event.find(b.event) != std::string::npos;
@@ -105,7 +106,7 @@ TEST(Replication, ThreePhaseCommitTerminatesWithTwoCrashes) {
   const Entry* entry = FindEntry("three-phase-commit");
   Config config = DefaultConfig(*entry);
   config.world.crashes_max = 2;
-  const Run run = Check("three-phase-commit", &config);
+  const Checked run = Check("three-phase-commit", &config);
   EXPECT_EQ(run.outcome.states, 389605);
   EXPECT_EQ(run.verdict.name, "pass") << run.verdict.detail;
 }
@@ -114,7 +115,7 @@ TEST(Replication, PrimaryBackupWithTwoReplicasPasses) {
   const Entry* entry = FindEntry("primary-backup");
   Config config = DefaultConfig(*entry);
   config.params["replicas"] = 2;
-  const Run run = Check("primary-backup", &config);
+  const Checked run = Check("primary-backup", &config);
   EXPECT_EQ(run.verdict.name, "pass") << run.verdict.detail;
 }
 
@@ -123,7 +124,7 @@ TEST(Replication, ActiveReplicationWithThreeOperationsPasses) {
   Config config = DefaultConfig(*entry);
   config.params["ops"] = 3;
   config.world.duplicates_max = 0;
-  const Run run = Check("active-replication", &config);
+  const Checked run = Check("active-replication", &config);
   EXPECT_EQ(run.outcome.states, 133888);
   EXPECT_EQ(run.verdict.name, "pass") << run.verdict.detail;
 }
