@@ -175,7 +175,7 @@ inline void TwoPhaseCommit::OnPrepare(Node& n, O& out) const {
     out.Send(kCoordinator, {kYes});
     return;
   }
-  n.ballot = kVotedNo;  // not ready, failed, or already told the outcome
+  n.ballot = kVotedNo;  // it failed, or already heard the outcome
   if (n.phase == kWorking) Decide(n, false, out);
   out.Send(kCoordinator, {kNo});
 }
