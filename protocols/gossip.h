@@ -31,7 +31,6 @@
 #ifndef FAULTLINE_PROTOCOLS_GOSSIP_H_
 #define FAULTLINE_PROTOCOLS_GOSSIP_H_
 
-#include <bit>
 #include <cstdint>
 #include <string>
 #include <vector>
