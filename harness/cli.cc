@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "harness/assert.h"
 #include "harness/registry.h"
+#include "harness/reproduce.h"
 #include "harness/trace.h"
 #include "harness/trace_commands.h"
 #include "harness/verdict.h"
@@ -28,6 +29,7 @@ constexpr char kUsage[] =
     "  list [--json]                       registered protocols and models\n"
     "  check NAME [options]                exhaustive search (bfs or dfs)\n"
     "  simulate NAME [options]             seeded random walks\n"
+    "  reproduce two-generals|quorums      textbook results as runs and proofs\n"
     "  replay FILE                         re-run a trace, checking every step\n"
     "  show FILE [--color auto|always|never] [--narrate]\n"
     "                                      a trace as a space-time diagram\n"
@@ -362,6 +364,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (command == "list") return RunList(rest, out, err);
   if (command == "check") return RunCheck(rest, false, out, err);
   if (command == "simulate") return RunCheck(rest, true, out, err);
+  if (command == "reproduce") return RunReproduce(rest, out, err);
   if (command == "replay") return RunReplay(rest, false, out, err);
   if (command == "show") return RunShow(rest, out, err);
   if (command == "shrink") return RunShrink(rest, out, err);
