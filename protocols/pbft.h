@@ -23,8 +23,10 @@
 // small this model runs it in lock-step phases (TimerModel::kRounds): round
 // 4v is the pre-prepare (or new-view) of view v, 4v+1 its prepares, 4v+2 its
 // commits, 4v+3 the view changes to view v+1. Within a phase messages arrive
-// in any order; a replica acts on what it collected when the phase ends; a
-// traitor (harness/byzantine.h) sends what it likes, when it likes. At the
+// in any order; a replica acts on what it collected when the phase ends
+// (except the new primary, which sends NewView as soon as it holds a quorum
+// of view changes, as PBFT does); a traitor (harness/byzantine.h) sends what
+// it likes (eager adversary: WorldOptions::eager). At the
 // end of every view but the last, every replica moves to the next view (as if
 // its request timer expired), so each run exercises a view change after a
 // possibly partial commit. Links are reliable and authenticated; every
@@ -33,8 +35,9 @@
 // saw. Mutations: the other request; a view change hiding or flipping its
 // certificate. Simplifications: one slot (no sequence numbers, watermarks or
 // checkpoints), view changes go to the new primary only, both clients'
-// requests are known from the start (the primaries of views 0 and 1 hold
-// requests 1 and 2), and timing is lock-step as said.
+// requests (1 and 2) are known to every replica from the start (a primary
+// free to choose proposes 1 if its id is even, else 2), and timing is
+// lock-step as said.
 //
 // Buggy variant:
 //   kQuorum2f  prepared, committed and new-view quorums of 2f instead of 2f+1:
