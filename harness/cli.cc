@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "harness/assert.h"
+#include "harness/fuzz_command.h"
 #include "harness/registry.h"
 #include "harness/reproduce.h"
 #include "harness/trace.h"
@@ -28,15 +29,17 @@ constexpr char kUsage[] =
     "usage: faultline <command> [arguments]\n"
     "  list [--json]                       registered protocols and models\n"
     "  check NAME [options]                exhaustive search (bfs or dfs)\n"
-    "  simulate NAME [options]             seeded random walks\n"
+    "  simulate NAME [options]             sampled runs: --strategy random|swarm|pct\n"
     "  reproduce two-generals|quorums      textbook results as runs and proofs\n"
+    "  fuzz NAME [--seconds S] [--seed N]  coverage-guided fuzzing (libFuzzer)\n"
     "  replay FILE                         re-run a trace, checking every step\n"
     "  show FILE [--color auto|always|never] [--narrate]\n"
     "                                      a trace as a space-time diagram\n"
     "  shrink FILE [-o OUT]                shorten a trace, same violation\n"
     "  render FILE [-o OUT] [--shiviz]     HTML page (or ShiViz log) of a trace\n"
     "options of check and simulate:\n"
-    "  --strategy bfs|dfs|random  --depth N  --states N  --seconds S\n"
+    "  --strategy bfs|dfs|random|swarm|pct  --depth N  --states N  --seconds S\n"
+    "  --pct-depth D (pct: bug depth, D-1 priority change points; default 3)\n"
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
     "  --no-shrink (random strategy: keep the trace as found, unshrunk)\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
@@ -108,14 +111,22 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
     if (value == "bfs") r.explore.strategy = Strategy::kBfs;
     else if (value == "dfs") r.explore.strategy = Strategy::kDfs;
     else if (value == "random") r.explore.strategy = Strategy::kRandom;
+    else if (value == "swarm") r.explore.strategy = Strategy::kSwarm;
+    else if (value == "pct") r.explore.strategy = Strategy::kPct;
     else return absl::InvalidArgumentError(absl::StrCat(
-        "bad value '", value, "' for --strategy: expected bfs, dfs or random"));
+        "bad value '", value, "' for --strategy: expected bfs, dfs, random, swarm or pct"));
     return absl::OkStatus();
   }
   if (name == "depth") return ParseInt(name, value, 0, 1'000'000, &l.depth_max);
   if (name == "states") return ParseInt(name, value, 1, int64_t{1} << 40, &l.states_max);
   if (name == "memory-mb") return ParseInt(name, value, 16, 1 << 24, &l.memory_mb_max);
   if (name == "runs") return ParseInt(name, value, 1, int64_t{1} << 40, &l.runs_max);
+  if (name == "pct-depth") {
+    int64_t d = 0;
+    FL_RETURN_IF_ERROR(ParseInt(name, value, 1, 64, &d));
+    r.explore.pct_depth = static_cast<int>(d);
+    return absl::OkStatus();
+  }
   if (name == "seconds") {
     if (!absl::SimpleAtod(value, &l.seconds_max) || !(l.seconds_max > 0) ||
         l.seconds_max > 1e7) {
@@ -160,17 +171,29 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   for (const auto& [name, value] : flags.options) {
     FL_RETURN_IF_ERROR(SetExploreOption(r, name, value));
   }
-  if (simulate && r.explore.strategy != Strategy::kRandom) {
+  const bool exhaustive = r.explore.strategy == Strategy::kBfs ||
+                          r.explore.strategy == Strategy::kDfs;
+  if (simulate && exhaustive) {
     return absl::InvalidArgumentError(
-        "simulate samples executions: --strategy must be random (use check "
-        "for bfs or dfs)");
+        "simulate samples executions: --strategy must be random, swarm or pct "
+        "(use check for bfs or dfs)");
   }
   return r;
 }
 
 const char* StrategyName(Strategy s) {
-  return s == Strategy::kBfs ? "bfs" : s == Strategy::kDfs ? "dfs" : "random";
+  switch (s) {
+    case Strategy::kBfs: return "bfs";
+    case Strategy::kDfs: return "dfs";
+    case Strategy::kRandom: return "random";
+    case Strategy::kSwarm: return "swarm";
+    case Strategy::kPct: return "pct";
+    case Strategy::kBytes: return "fuzz";
+  }
+  return "?";
 }
+
+bool Sampling(Strategy s) { return s != Strategy::kBfs && s != Strategy::kDfs; }
 
 std::string DescribeOptions(const CheckRequest& r) {
   const Limits& l = r.explore.limits;
@@ -178,8 +201,11 @@ std::string DescribeOptions(const CheckRequest& r) {
       "strategy=%s depth=%d states=%d seconds=%g memory-mb=%d",
       StrategyName(r.explore.strategy), l.depth_max, l.states_max,
       l.seconds_max, l.memory_mb_max);
-  if (r.explore.strategy == Strategy::kRandom) {
+  if (Sampling(r.explore.strategy)) {
     absl::StrAppend(&s, " runs=", l.runs_max, " seed=", r.explore.seed);
+  }
+  if (r.explore.strategy == Strategy::kPct) {
+    absl::StrAppend(&s, " pct-depth=", r.explore.pct_depth);
   }
   return s;
 }
@@ -221,8 +247,10 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     trace.config = config;
     trace.property = s.property;
     trace.loop_start = o.loop_start;
-    trace.found_by = absl::StrCat(StrategyName(r.explore.strategy), " seed=",
-                                  r.explore.seed);
+    trace.found_by = o.found_by.empty()
+                         ? absl::StrCat(StrategyName(r.explore.strategy),
+                                        " seed=", r.explore.seed)
+                         : o.found_by;
     const ReplayResult check = checker->Replay(trace, nullptr);
     if (check.kind != ReplayResult::Kind::kReproduced) {
       err << "faultline: nondeterminism detected: the counterexample does not "
@@ -230,7 +258,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
       return kExitInternal;
     }
     // Sampled runs are long and noisy; BFS traces are already shortest.
-    if (r.explore.strategy == Strategy::kRandom && r.shrink) {
+    if (Sampling(r.explore.strategy) && r.shrink) {
       trace = ShrinkFoundTrace(*checker, trace, human);
     }
     trace_path = TraceFileName(r, s.property);
@@ -240,6 +268,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     }
     absl::StrAppend(&s.detail, trace.steps.size(), " steps");
   }
+  if (!o.found_by.empty()) human << "found by: " << o.found_by << "\n";
   human << "verdict: " << s.name;
   if (!s.property.empty()) human << " (" << s.property << ")";
   human << (s.detail.empty() ? "" : ": ") << s.detail << "\n";
@@ -366,6 +395,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (command == "simulate") return RunCheck(rest, true, out, err);
   if (command == "reproduce") return RunReproduce(rest, out, err);
   if (command == "replay") return RunReplay(rest, false, out, err);
+  if (command == "fuzz") return RunFuzz(rest, out, err);
   if (command == "show") return RunShow(rest, out, err);
   if (command == "shrink") return RunShrink(rest, out, err);
   if (command == "render") return RunRender(rest, out, err);

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,9 @@
 
 namespace faultline {
 
-enum class Strategy { kBfs, kDfs, kRandom };
+// kSwarm, kPct and kBytes (a fuzzer's input as the tape) are the sampling
+// strategies of harness/strategies.h.
+enum class Strategy { kBfs, kDfs, kRandom, kSwarm, kPct, kBytes };
 
 struct Limits {
   int64_t depth_max = 100;
@@ -71,6 +74,8 @@ struct ExploreOptions {
   Limits limits;
   uint64_t seed = 0;
   std::function<void(const Progress&)> on_progress;  // about every 2 seconds
+  int pct_depth = 3;                // pct: bug depth d (d-1 change points)
+  std::span<const uint8_t> bytes;   // kBytes: the tape as bytes (not owned)
 };
 
 struct Outcome {
@@ -89,6 +94,9 @@ struct Outcome {
   int64_t depth = 0;        // deepest step reached
   double seconds = 0;
   int64_t visited_bytes = 0;  // memory held by the visited set at the end
+  // Sampling: the run that found the violation and what it drew (a swarm
+  // profile, PCT change points); recorded in the trace's found-by line.
+  std::string found_by;
 };
 
 namespace internal {
@@ -359,11 +367,18 @@ Outcome RandomWalks(const M& model, const ExploreOptions& options) {
 }
 
 template <Model M>
+Outcome Sample(const M& model, const ExploreOptions& options);  // strategies.h
+
+template <Model M>
 Outcome Explore(const M& model, const ExploreOptions& options) {
-  return options.strategy == Strategy::kRandom ? RandomWalks(model, options)
-                                               : Search(model, options);
+  if (options.strategy == Strategy::kBfs || options.strategy == Strategy::kDfs) {
+    return Search(model, options);
+  }
+  return Sample(model, options);
 }
 
 }  // namespace faultline
+
+#include "harness/strategies.h"  // Sample: random, swarm, pct, bytes
 
 #endif  // FAULTLINE_HARNESS_EXPLORE_H_

@@ -500,6 +500,34 @@ class ActorModel {
     }
   }
 
+  // Sampling (harness/strategies.h): the class of a fault event (an index
+  // into FaultClassNames(); -1 for ordinary events and for the repairs
+  // Recover and Heal), and the node an event is a step of, for PCT's
+  // priorities (a delivery is its receiver's step; -1: the environment).
+  std::vector<std::string> FaultClassNames() const {
+    return {"drop", "duplicate", "crash", "partition", "byzantine"};
+  }
+  int FaultClass(const State&, const Event& e) const {
+    switch (e.kind) {
+      case EventKind::kDrop: return 0;
+      case EventKind::kDuplicate: return 1;
+      case EventKind::kCrash: return 2;
+      case EventKind::kPartition: return 3;
+      case EventKind::kByzantine: return 4;
+      default: return -1;
+    }
+  }
+  int ActorOf(const State& w, const Event& e) const {
+    switch (e.kind) {
+      case EventKind::kDeliver: return w.network[e.arg].to;
+      case EventKind::kFire:
+      case EventKind::kRequest:
+      case EventKind::kRecover:
+      case EventKind::kByzantine: return e.node;
+      default: return -1;
+    }
+  }
+
   uint64_t Digest(const State& w) const {
     uint64_t d = StableHash(w);
     if constexpr (!State::kValueNodes && HasNodeFingerprint<P>) {
