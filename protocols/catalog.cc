@@ -3,6 +3,7 @@
 
 #include "harness/registry.h"
 #include "protocols/catalog.h"
+#include "protocols/cap_register.h"
 #include "protocols/paxos.h"
 #include "protocols/two_generals.h"
 #include "protocols/two_phase_spec.h"
@@ -68,6 +69,22 @@ Entry TwoPhaseSpecEntry(bool commit_early) {
   return e;
 }
 
+Entry CapEntry(std::string suffix, CapRegister::Variant variant, uint8_t fairness,
+               std::string description, std::string violates) {
+  Entry e;
+  e.name = suffix.empty() ? "cap-register" : "cap-register:" + suffix;
+  e.description = std::move(description);
+  e.expect_pass = violates.empty();
+  e.violates = std::move(violates);
+  e.world.timers = TimerModel::kSynchronous;
+  e.world.partitions_max = 1;
+  e.world.fairness = fairness;
+  e.make = [variant](const Config& c) {
+    return MakeActorChecker(CapRegister{.variant = variant}, c.world);
+  };
+  return e;
+}
+
 }  // namespace
 
 std::vector<Entry> CoreEntries() {
@@ -86,6 +103,17 @@ std::vector<Entry> CoreEntries() {
                  "agreement"),
       TwoPhaseSpecEntry(false),
       TwoPhaseSpecEntry(true),
+      CapEntry("", CapRegister::Variant::kConsistent, WorldOptions::kFairAll,
+               "CAP: a register on 2 replicas that waits out a partition (it heals)",
+               ""),
+      CapEntry("available", CapRegister::Variant::kAvailable, WorldOptions::kFairAll,
+               "CAP: answers a write on timeout to stay available under a partition",
+               "linearizable"),
+      CapEntry("consistent", CapRegister::Variant::kConsistent,
+               WorldOptions::kFairAll & ~WorldOptions::kFairHeal,
+               "CAP: stays linearizable, so a write never completes while the "
+               "partition lasts (healing not assumed)",
+               "answered"),
   };
 }
 
