@@ -50,6 +50,7 @@ pre{white-space:pre-wrap;font-size:12px}
 .band.bad{fill:#f99}
 .partition{fill:#fe9;opacity:.6}.heal{fill:#bfb;opacity:.6}
 .mark{font:bold 13px monospace;fill:#c22}
+.label{font:12px ui-monospace,monospace;fill:#333}.label.bad{fill:#b00;font-weight:600}
 tr.crashed td{color:#b00}
 </style></head>
 <body>
@@ -84,7 +85,8 @@ constexpr char kScript[] = R"HTML(</script>
   const Y = k => top + k * rowH;
   const svg = document.getElementById('diagram');
   const body = document.body;
-  svg.setAttribute('width', left + nCols * colW + 20);
+  const labelW = 420;  // the event text to the right of each row
+  svg.setAttribute('width', left + nCols * colW + labelW);
   svg.setAttribute('height', top + nSteps * rowH + 20);
   function el(name, attrs, parent, text) {
     const e = document.createElementNS(NS, name);
@@ -118,6 +120,8 @@ constexpr char kScript[] = R"HTML(</script>
   const band = el('rect', {id: 'band', x: left, y: 0, width: width, height: rowH, class: 'band'});
   data.steps.forEach((s, k) => {
     tip(el('text', {x: 6, y: Y(k) + 4, class: 'stepno'}, undefined, String(k)), s.event);
+    el('text', {x: left + nCols * colW + 8, y: Y(k) + 4,
+        class: s.violated ? 'label bad' : 'label'}, undefined, s.event);
     if (s.kind === 'partition' || s.kind === 'heal') {
       tip(el('rect', {x: left, y: Y(k) - rowH / 2 + 4, width: width, height: rowH - 8,
           class: s.kind}), s.event);

@@ -90,7 +90,6 @@ TEST(Shrink, NoisyTwoGeneralsRunShrinksToTheLastMessengerLost) {
   // both deadlines: k + 2 steps, and every 1-minimal run has exactly those.
   const auto checker =
       MakeActorChecker(TwoGenerals{.messengers = 3}, NoisyGenerals());
-  int shrunk_runs = 0;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     const std::optional<Trace> found = Sampled(*checker, seed, 60);
     ASSERT_TRUE(found.has_value()) << "seed " << seed;
@@ -101,9 +100,27 @@ TEST(Shrink, NoisyTwoGeneralsRunShrinksToTheLastMessengerLost) {
     EXPECT_EQ(Events(r->trace)[2], "drop Messenger(3) A->B");
     EXPECT_EQ(checker->Replay(r->trace, nullptr).kind,
               ReplayResult::Kind::kReproduced);
-    if (found->steps.size() > 5) ++shrunk_runs;
   }
-  EXPECT_GT(shrunk_runs, 0);  // the walks did wander: shrinking did work
+}
+
+TEST(Shrink, NoisyPaxosRunsGetShorter) {
+  Paxos p;
+  p.bug = Paxos::Bug::kForgetAccepted;
+  WorldOptions w;
+  w.crashes_max = 1;
+  w.duplicates_max = 2;
+  w.drops_max = 2;
+  const auto checker = MakeActorChecker(p, w);
+  int shorter = 0;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const std::optional<Trace> found = Sampled(*checker, seed, 100);
+    ASSERT_TRUE(found.has_value());
+    const absl::StatusOr<ShrinkResult> r = ShrinkTrace(*checker, *found, {});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(OneMinimal(*checker, r->trace));
+    if (r->trace.steps.size() < found->steps.size()) ++shorter;
+  }
+  EXPECT_GT(shorter, 0);  // the walks did wander: shrinking did work
 }
 
 TEST(Shrink, IsIdempotentAndKeepsTheHeader) {
@@ -167,8 +184,10 @@ TEST(Shrink, ABoundStopsItAndSaysSo) {
 
 // Over random buggy runs of Paxos and Two Generals with faults on: the shrunk
 // trace replays, fails the same property, is no longer than the found one,
-// is 1-minimal and is a fixpoint; for Two Generals it has the k + 2 steps
-// every disagreement needs.
+// is 1-minimal and is a fixpoint; for Two Generals it has at least the k + 2
+// steps every disagreement needs. (Not exactly k + 2: this property found
+// 1-minimal 6-step runs for k = 2 with duplicates, local minima of delta
+// debugging.)
 RC_GTEST_PROP(ShrinkProperty, ShrunkRunsReproduceAndAreFixpoints, ()) {
   const bool paxos = *rc::gen::arbitrary<bool>();
   const uint64_t seed = *rc::gen::inRange<uint64_t>(0, 1'000'000);
@@ -197,7 +216,7 @@ RC_GTEST_PROP(ShrinkProperty, ShrunkRunsReproduceAndAreFixpoints, ()) {
   RC_ASSERT(checker->Replay(r->trace, nullptr).kind ==
             ReplayResult::Kind::kReproduced);
   if (!paxos) {
-    RC_ASSERT(r->trace.steps.size() == static_cast<size_t>(messengers) + 2);
+    RC_ASSERT(r->trace.steps.size() >= static_cast<size_t>(messengers) + 2);
   }
   RC_ASSERT(OneMinimal(*checker, r->trace));
   const absl::StatusOr<ShrinkResult> again = ShrinkTrace(*checker, r->trace, {});
