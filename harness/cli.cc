@@ -171,6 +171,7 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   for (const auto& [name, value] : flags.options) {
     FL_RETURN_IF_ERROR(SetExploreOption(r, name, value));
   }
+  FL_RETURN_IF_ERROR(ValidateConfig(*r.entry, r.config));
   const bool exhaustive = r.explore.strategy == Strategy::kBfs ||
                           r.explore.strategy == Strategy::kDfs;
   if (simulate && exhaustive) {

@@ -255,6 +255,10 @@ std::string FormatConfig(const Entry& entry, const Config& c) {
   return absl::StrJoin(parts, " ");
 }
 
+absl::Status ValidateConfig(const Entry& entry, const Config& config) {
+  return entry.validate ? entry.validate(config) : absl::OkStatus();
+}
+
 absl::StatusOr<Config> ParseConfig(const Entry& entry, absl::string_view text) {
   Config c = DefaultConfig(entry);
   for (absl::string_view part : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
@@ -265,6 +269,7 @@ absl::StatusOr<Config> ParseConfig(const Entry& entry, absl::string_view text) {
     }
     FL_RETURN_IF_ERROR(SetConfigValue(entry, c, kv[0], kv[1]));
   }
+  FL_RETURN_IF_ERROR(ValidateConfig(entry, c));
   return c;
 }
 

@@ -46,6 +46,9 @@ struct Entry {
   WorldOptions world;     // default world: links, timers, fault budgets
   Limits limits;          // default exploration bounds
   std::vector<ParamSpec> params;
+  // Optional: rejects parameter combinations the protocol cannot take (each
+  // parameter alone is range-checked from `params`), with one clear message.
+  std::function<absl::Status(const Config&)> validate;
   std::function<std::unique_ptr<Checker>(const Config&)> make;
 };
 
@@ -62,6 +65,9 @@ Config DefaultConfig(const Entry& entry);
 absl::Status SetConfigValue(const Entry& entry, Config& config,
                             absl::string_view key, absl::string_view value);
 bool IsConfigKey(const Entry& entry, absl::string_view key);
+
+// The entry's own check of a whole configuration (Entry::validate).
+absl::Status ValidateConfig(const Entry& entry, const Config& config);
 
 // "key=value ..." with every key, in a fixed order, and its inverse.
 std::string FormatConfig(const Entry& entry, const Config& config);

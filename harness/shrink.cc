@@ -1,5 +1,3 @@
-// NOTE FROM THE LEAD (delete this line when you own this file): two helpers were given issue 7 by mistake.
-// Run `mkdir /work/main/.claim-issue7`; if it fails, another helper owns issue 7: stop, change nothing, report "duplicate".
 #include "harness/shrink.h"
 
 #include <chrono>

@@ -2,6 +2,7 @@
 // exclusion and leader election algorithms of lecture notes 001, each with
 // the buggy variants its header names. docs/mutex-election.md lists the
 // bounds and state counts.
+#include "absl/strings/str_cat.h"
 #include <string>
 #include <utility>
 
@@ -47,6 +48,11 @@ Entry PeerMutexBase(std::string name, std::string description,
   e.params = {{"nodes", 3, 2, 6, "nodes"},
               {"askers", askers, 1, 6, "how many nodes (the last ones) ask"},
               {"again", again, 0, 3, "extra requests of the last node"}};
+  e.validate = [](const Config& c) {
+    if (c.params.at("askers") <= c.params.at("nodes")) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--askers ", c.params.at("askers"), " exceeds --nodes ", c.params.at("nodes")));
+  };
   return e;
 }
 

@@ -148,6 +148,7 @@ TEST_F(Cli, BadInputGetsOneLineAndExitTwo) {
   ExpectUsageError("check paxos --depth -1", "bad value '-1' for --depth");
   ExpectUsageError("check paxos --crashes 99", "bad value '99' for crashes");
   ExpectUsageError("check paxos --rounds 0", "bad value '0' for rounds");
+  ExpectUsageError("check lamport-mutex --askers 4", "--askers 4 exceeds --nodes 3");
   ExpectUsageError("check paxos --links sideways", "bad value 'sideways' for links");
   ExpectUsageError("check paxos --seconds 0", "bad value '0' for --seconds");
   ExpectUsageError("check paxos --strategy astar", "bad value 'astar' for --strategy");
