@@ -358,6 +358,12 @@ int RunList(const std::vector<std::string>& args, std::ostream& out,
       nlohmann::json params = nlohmann::json::object();
       for (const ParamSpec& p : e.params) params[p.name] = p.default_value;
       j["params"] = params;
+      j["config"] = FormatConfig(e, DefaultConfig(e));
+      nlohmann::json properties = nlohmann::json::array();
+      for (const PropertyInfo& p : e.make(DefaultConfig(e))->Properties()) {
+        properties.push_back({{"name", p.name}, {"kind", KindName(p.kind)}});
+      }
+      j["properties"] = properties;
       list.push_back(j);
     }
     out << list.dump(2) << "\n";

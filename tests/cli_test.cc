@@ -74,6 +74,13 @@ TEST_F(Cli, ListJsonHasTheContractFields) {
     EXPECT_TRUE(e["description"].is_string());
     ASSERT_TRUE(e["expect"] == "pass" || e["expect"] == "fail") << e;
     EXPECT_EQ(e.contains("property"), e["expect"] == "fail") << e;
+    EXPECT_TRUE(e["config"].is_string()) << e;
+    ASSERT_FALSE(e["properties"].empty()) << e;
+    if (e["expect"] == "fail") {
+      bool named = false;
+      for (const auto& p : e["properties"]) named |= p["name"] == e["property"];
+      EXPECT_TRUE(named) << e;
+    }
   }
 }
 
