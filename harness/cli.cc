@@ -41,7 +41,7 @@ constexpr char kUsage[] =
     "  --strategy bfs|dfs|random|swarm|pct  --depth N  --states N  --seconds S\n"
     "  --pct-depth D (pct: bug depth, D-1 priority change points; default 3)\n"
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
-    "  --no-shrink (random strategy: keep the trace as found, unshrunk)\n"
+    "  --no-shrink (simulate and fuzz: keep the trace as found, unshrunk)\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"

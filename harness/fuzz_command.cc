@@ -1,4 +1,5 @@
 #include "harness/fuzz_command.h"
+#include "harness/trace_commands.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ struct FuzzRequest {
   std::string trace_dir = "faultline-traces";
   std::string trace_path;
   std::string fuzzer;
+  bool shrink = true;  // shrink the counterexample found (--no-shrink)
 };
 
 std::string DefaultFuzzer() {
@@ -76,6 +78,10 @@ absl::StatusOr<FuzzRequest> ParseFuzz(const std::vector<std::string>& args) {
       continue;
     }
     std::string name = args[i].substr(absl::StartsWith(args[i], "--") ? 2 : 1);
+    if (name == "no-shrink") {
+      r.shrink = false;
+      continue;
+    }
     if (const size_t eq = name.find('='); eq != std::string::npos) {
       options.emplace_back(name.substr(0, eq), name.substr(eq + 1));
       continue;
@@ -207,6 +213,8 @@ int ReportCrash(const FuzzRequest& r, const std::string& crash,
     return Fail(err, "nondeterminism detected: the fuzzer's counterexample does "
                      "not replay", kExitInternal);
   }
+  // Fuzzer inputs are long and noisy: shrink like the other sampling modes.
+  if (r.shrink) *trace = ShrinkFoundTrace(*checker, *trace, out);
   *path = TraceFileName(r, trace->property);
   if (absl::Status st = WriteFileAtomically(*path, FormatTrace(*trace)); !st.ok()) {
     return Fail(err, st.message(), kExitUsage);

@@ -138,7 +138,10 @@ struct Result {
 Result Cli(const std::string& args) {
   const char* bin = std::getenv("FAULTLINE_BIN");
   FL_CHECK(bin != nullptr);
-  const std::string dir = testing::TempDir() + "/sampling_cli";
+  // One directory per test: ctest runs tests in parallel processes.
+  const std::string dir = absl::StrCat(
+      testing::TempDir(), "/sampling_cli_",
+      testing::UnitTest::GetInstance()->current_test_info()->name());
   const std::string cmd = absl::StrCat("mkdir -p ", dir, " && cd ", dir, " && ", bin,
                                        " ", args, " >out.txt 2>&1");
   const int status = std::system(cmd.c_str());
