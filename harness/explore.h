@@ -21,10 +21,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "harness/executor.h"
 #include "harness/liveness.h"
-#include "harness/random.h"
 
 namespace faultline {
 
@@ -320,51 +318,10 @@ Outcome Search(const M& model, const ExploreOptions& options) {
 
 // Seeded random walks from the initial states, each up to depth_max steps,
 // until runs_max walks, a violation or another bound. Walk r draws from
-// Rng(seed + r), so one walk can be rerun alone.
+// Rng(seed + r), so one walk can be rerun alone. The walk loop lives in
+// strategies.h (SampleWalks with the uniform chooser).
 template <Model M>
-Outcome RandomWalks(const M& model, const ExploreOptions& options) {
-  Outcome out;
-  internal::Budget budget(options);
-  Executor<M> ex(model);
-  PropertyTracker<typename M::State> tracker(model.properties());
-  absl::flat_hash_set<uint64_t> seen;
-  std::vector<typename M::Action> actions;
-  out.stop = Stop::kRuns;
-  for (int64_t run = 0; run < options.limits.runs_max; ++run) {
-    Rng rng(options.seed + static_cast<uint64_t>(run));
-    ex.Reset(static_cast<int>(rng.Below(model.InitCount())));
-    for (int64_t depth = 0;; ++depth) {
-      if (seen.insert(ex.Fingerprint()).second) ++out.states;
-      out.depth = std::max(out.depth, depth);
-      out.violated = tracker.Check(ex.state());
-      if (out.violated >= 0) {
-        out.stop = Stop::kViolation;
-        out.tape = ex.tape();
-        break;
-      }
-      ex.Actions(actions);
-      if (actions.empty()) break;
-      if (depth >= options.limits.depth_max) {
-        out.depth_cut = true;
-        break;
-      }
-      const auto choice = static_cast<uint32_t>(rng.Below(actions.size()));
-      ex.Apply(choice, actions[choice]);
-      ++out.transitions;
-      const Progress progress{out.states, out.transitions, out.depth, run, 0};
-      if (budget.Exceeded(progress, &out.stop)) break;
-    }
-    if (out.stop != Stop::kRuns) break;
-    if (out.states >= options.limits.states_max) {
-      out.stop = Stop::kStates;
-      break;
-    }
-  }
-  out.sometimes_reached = tracker.reached();
-  out.seconds = budget.Seconds();
-  out.visited_bytes = static_cast<int64_t>(seen.capacity() * 9);
-  return out;
-}
+Outcome RandomWalks(const M& model, const ExploreOptions& options);
 
 template <Model M>
 Outcome Sample(const M& model, const ExploreOptions& options);  // strategies.h

@@ -398,6 +398,11 @@ Outcome SampleWalks(const M& model, const ExploreOptions& options,
 }
 
 template <Model M>
+Outcome RandomWalks(const M& model, const ExploreOptions& options) {
+  return SampleWalks<M, RandomChooser>(model, options, "random");
+}
+
+template <Model M>
 Outcome Sample(const M& model, const ExploreOptions& options) {
   switch (options.strategy) {
     case Strategy::kRandom: return SampleWalks<M, RandomChooser>(model, options, "random");

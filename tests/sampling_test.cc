@@ -72,6 +72,11 @@ TEST(Sampling, RandomChooserKeepsRandomWalksSequence) {
   EXPECT_EQ(a.tape, b.tape);
   EXPECT_EQ(a.states, b.states);
   EXPECT_EQ(a.transitions, b.transitions);
+  // Pinned from the original walk loop: the seed's draws must not change.
+  EXPECT_EQ(a.stop, Stop::kViolation);
+  EXPECT_EQ(a.tape, (Tape{0, {5, 3, 0, 2, 0}}));
+  EXPECT_EQ(a.states, 47);
+  EXPECT_EQ(a.transitions, 805);
 }
 
 TEST(Sampling, SwarmProfilesComeFromTheSeedAndDiffer) {
