@@ -11,6 +11,9 @@ packages=(
   libz3-dev pkg-config                 # quorum and timing questions (found with pkg-config)
   nlohmann-json3-dev                   # JSON output for CI
   chromium                             # tests/render_test.cc: the HTML viewer in a headless browser
+  spin gcc                             # bench/spin_compare.py: SPIN preprocesses .pml with gcc -E
+                                       # and its generated pan.c is compiled with gcc
+  python3                              # bench/*.py, ci/protocol_table.py
 )
 missing=()
 for p in "${packages[@]}"; do

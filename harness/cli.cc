@@ -45,7 +45,9 @@ constexpr char kUsage[] =
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
-    "  and the protocol's own parameters (see 'faultline list')\n";
+    "  and the protocol's own parameters (see 'faultline list')\n"
+    "  --nodes N  the entry's node count: its own parameter under a common name\n"
+    "             (e.g. --servers for raft; 'list --json' names it nodes_param)\n";
 
 struct Flags {
   std::vector<std::string> positional;
@@ -104,6 +106,36 @@ struct CheckRequest {
   std::string trace_path;  // -o: exact path
 };
 
+// --nodes N: the entry's node-count parameter under one name for every entry,
+// so that a script can scale any of them; the trace records the parameter.
+absl::Status SetNodes(CheckRequest& r, const std::string& value) {
+  const std::string param = NodesParam(*r.entry);
+  if (param.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.entry->name, " has no node count: --nodes does not apply (see "
+        "'faultline list' for its parameters)"));
+  }
+  const absl::Status st = SetConfigValue(*r.entry, r.config, param, value);
+  if (st.ok() || param == "nodes") return st;
+  return absl::InvalidArgumentError(absl::StrCat(
+      st.message(), " (--nodes sets ", param, " for ", r.entry->name, ")"));
+}
+
+// Refuses --nodes beside the parameter it stands for: one of them would be
+// silently overwritten.
+absl::Status CheckNodesOnce(const Entry& entry, const Flags& flags) {
+  const std::string param = NodesParam(entry);
+  if (param.empty() || param == "nodes") return absl::OkStatus();
+  bool alias = false, own = false;
+  for (const auto& option : flags.options) {
+    alias |= option.first == "nodes";
+    own |= option.first == param;
+  }
+  if (!(alias && own)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--nodes sets --", param, " for ", entry.name, ": give one of them"));
+}
+
 absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
                               const std::string& value) {
   Limits& l = r.explore.limits;
@@ -142,6 +174,7 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
     }
     return absl::OkStatus();
   }
+  if (name == "nodes") return SetNodes(r, value);
   if (name == "trace-dir") { r.trace_dir = value; return absl::OkStatus(); }
   if (name == "o") { r.trace_path = value; return absl::OkStatus(); }
   return SetConfigValue(*r.entry, r.config, name, value);
@@ -168,6 +201,7 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
     r.explore.seed = static_cast<uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count());
   }
+  FL_RETURN_IF_ERROR(CheckNodesOnce(*r.entry, flags));
   for (const auto& [name, value] : flags.options) {
     FL_RETURN_IF_ERROR(SetExploreOption(r, name, value));
   }
@@ -358,6 +392,8 @@ int RunList(const std::vector<std::string>& args, std::ostream& out,
       nlohmann::json params = nlohmann::json::object();
       for (const ParamSpec& p : e.params) params[p.name] = p.default_value;
       j["params"] = params;
+      const std::string nodes = NodesParam(e);
+      j["nodes_param"] = nodes.empty() ? nlohmann::json() : nlohmann::json(nodes);
       j["config"] = FormatConfig(e, DefaultConfig(e));
       nlohmann::json properties = nlohmann::json::array();
       for (const PropertyInfo& p : e.make(DefaultConfig(e))->Properties()) {

@@ -206,6 +206,17 @@ bool IsConfigKey(const Entry& entry, absl::string_view key) {
   return false;
 }
 
+std::string NodesParam(const Entry& entry) {
+  for (const ParamSpec& p : entry.params) {
+    if (p.name == entry.nodes_param) return p.name;
+  }
+  FL_CHECK(entry.nodes_param.empty());  // a declared one must be a parameter
+  for (const ParamSpec& p : entry.params) {
+    if (p.name == "nodes") return p.name;
+  }
+  return "";
+}
+
 absl::Status SetConfigValue(const Entry& entry, Config& config,
                             absl::string_view key, absl::string_view value) {
   for (const ParamSpec& p : entry.params) {

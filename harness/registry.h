@@ -46,6 +46,13 @@ struct Entry {
   WorldOptions world;     // default world: links, timers, fault budgets
   Limits limits;          // default exploration bounds
   std::vector<ParamSpec> params;
+  // The parameter that the generic `--nodes N` sets, so that scripts can
+  // scale any entry the same way (bench/scaling.py). Entries with a parameter
+  // named "nodes" need not say; empty otherwise means the entry has no node
+  // count and `--nodes` is refused. It is the entry's own scaling parameter,
+  // not always the total number of nodes (paxos: acceptors, beside its two
+  // proposers; two-phase-commit: participants, beside the coordinator).
+  std::string nodes_param;
   // Optional: rejects parameter combinations the protocol cannot take (each
   // parameter alone is range-checked from `params`), with one clear message.
   std::function<absl::Status(const Config&)> validate;
@@ -65,6 +72,10 @@ Config DefaultConfig(const Entry& entry);
 absl::Status SetConfigValue(const Entry& entry, Config& config,
                             absl::string_view key, absl::string_view value);
 bool IsConfigKey(const Entry& entry, absl::string_view key);
+
+// The parameter `--nodes` stands for (Entry::nodes_param, else a parameter
+// named "nodes"), or "" when the entry has no node count.
+std::string NodesParam(const Entry& entry);
 
 // The entry's own check of a whole configuration (Entry::validate).
 absl::Status ValidateConfig(const Entry& entry, const Config& config);

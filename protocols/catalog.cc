@@ -21,6 +21,7 @@ Entry PaxosEntry(std::string suffix, Paxos::Bug bug, std::string description,
   e.world.crashes_max = 1;
   if (bug == Paxos::Bug::kNoPersist) e.world.crash = CrashModel::kRecover;
   e.limits.depth_max = 60;
+  e.nodes_param = "acceptors";  // --nodes
   e.params = {{"acceptors", 3, 1, 5, "number of acceptors"},
               {"rounds", 1, 1, 3, "ballots per proposer (retries + 1)"}};
   e.make = [bug](const Config& c) {
@@ -61,6 +62,7 @@ Entry TwoPhaseSpecEntry(bool commit_early) {
   e.expect_pass = !commit_early;
   e.violates = commit_early ? "TCConsistent" : "";
   e.has_world = false;
+  e.nodes_param = "rms";  // --nodes
   e.params = {{"rms", 3, 1, TwoPhaseSpec::kRmsMax, "resource managers"}};
   e.make = [commit_early](const Config& c) {
     return MakeChecker<TwoPhaseSpec>(std::make_unique<const TwoPhaseSpec>(

@@ -31,6 +31,7 @@ Entry OralMessagesEntry(bool three_generals) {
   e.violates = three_generals ? "IC2" : "";
   e.world = SynchronousWithOneTraitor();
   e.limits.depth_max = 60;
+  e.nodes_param = "n";  // --nodes
   e.params = {{"n", three_generals ? 3 : 4, 2, 7, "generals, commander included"},
               {"m", 1, 0, 2, "rounds of relaying (traitors tolerated)"}};
   e.make = [](const Config& c) {
@@ -53,6 +54,7 @@ Entry DolevStrongEntry(bool f_rounds) {
   e.violates = f_rounds ? "agreement" : "";
   e.world = SynchronousWithOneTraitor();
   e.limits.depth_max = 60;
+  e.nodes_param = "n";  // --nodes
   e.params = {{"n", 4, 2, 6, "nodes, the sender included"},
               {"f", 1, 1, 2, "rounds - 1 (set --byzantine to match)"}};
   e.make = [f_rounds](const Config& c) {

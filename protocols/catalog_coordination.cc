@@ -90,6 +90,7 @@ using NtpBug = NtpOptions::Bug;
 Entry NtpEntry(NtpBug bug, const Variant& v) {
   Entry e = Named("ntp-sync", v);
   e.has_world = false;  // real time, delays and drift are the model's own
+  e.nodes_param = "clients";  // --nodes
   e.params = {{"clients", 2, 1, NtpSync::kClientsMax, "clients (plus one server)"},
               {"rounds", 2, 1, 4, "exchanges per client"},
               {"horizon", 4, 1, 12, "ticks of real time"},

@@ -170,7 +170,7 @@ std::vector<Entry> ChangRobertsEntries() {
                B bug) {
     Entry e = Base(std::move(name), std::move(description), std::move(violates));
     e.world.links = LinkOrder::kFifo;
-    e.params = {{"nodes", 5, 3, 8, "nodes on the ring"}};
+    e.params = {{"nodes", 5, 3, 16, "nodes on the ring"}};
     e.make = [bug](const Config& c) {
       ChangRoberts p;
       p.nodes = static_cast<int>(c.params.at("nodes"));

@@ -23,6 +23,7 @@ Entry RaftProtocolEntry(std::string suffix, RaftBug bug, std::string description
   e.world.crashes_max = bounds.crashes_max;
   e.world.links = bounds.links;
   e.limits.depth_max = 80;
+  e.nodes_param = "servers";  // --nodes
   e.params = {{"servers", 3, 1, kRaftServersMax, "number of servers"},
               {"candidates", 2, 1, kRaftServersMax,
                "servers s0.. that may time out and stand for election"},
@@ -55,6 +56,7 @@ Entry RaftKvEntry(RaftKv::KvBug bug) {
   e.world.crash = CrashModel::kRecover;
   e.world.links = LinkOrder::kFifo;
   e.limits.depth_max = 80;
+  e.nodes_param = "servers";  // --nodes
   e.params = {{"servers", 3, 1, kRaftServersMax, "number of servers"},
               {"candidates", 2, 1, kRaftServersMax,
                "servers s0.. that may time out and stand for election"},

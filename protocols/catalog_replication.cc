@@ -34,6 +34,7 @@ Entry TwoPhaseCommitEntry(Variant v, TwoPhaseCommit::Bug bug, int crashes,
   Entry e = Base("two-phase-commit", std::move(v));
   e.world.crashes_max = crashes;
   e.world.timers = timers;
+  e.nodes_param = "participants";  // --nodes
   e.params = {{"participants", 3, 1, TwoPhaseCommit::kParticipantsMax,
                "participants besides the coordinator"}};
   e.make = [bug](const Config& c) {
@@ -50,6 +51,7 @@ Entry ThreePhaseCommitEntry(Variant v, ThreePhaseCommit::Bug bug, int crashes,
   Entry e = Base("three-phase-commit", std::move(v));
   e.world.crashes_max = crashes;
   e.world.partitions_max = partitions;
+  e.nodes_param = "participants";  // --nodes
   e.params = {{"participants", participants, 1, ThreePhaseCommit::kParticipantsMax,
                "participants besides the coordinator"}};
   e.make = [bug](const Config& c) {
@@ -66,6 +68,7 @@ Entry PrimaryBackupEntry(Variant v, PrimaryBackup::Bug bug,
   Entry e = Base("primary-backup", std::move(v));
   e.world.links = links;
   e.world.crashes_max = 1;
+  e.nodes_param = "replicas";  // --nodes
   e.params = {{"replicas", 3, 2, PrimaryBackup::kReplicasMax,
                "replicas; n0 starts as the primary"}};
   e.make = [bug](const Config& c) {
@@ -82,6 +85,7 @@ Entry ActiveReplicationEntry(Variant v, ActiveReplication::Bug bug) {
   e.world.timers = TimerModel::kAsynchronous;  // it sets none
   e.world.crashes_max = 1;
   e.world.duplicates_max = 1;
+  e.nodes_param = "replicas";  // --nodes
   e.params = {{"replicas", 3, 2, 7, "replicas; n0 is also the sequencer"},
               {"ops", 2, 1, ActiveReplication::kOpsMax,
                "client operations; op k arrives at replica k mod replicas"}};
