@@ -13,7 +13,7 @@ packages=(
   chromium                             # tests/render_test.cc: the HTML viewer in a headless browser
   spin gcc                             # bench/spin_compare.py: SPIN preprocesses .pml with gcc -E
                                        # and its generated pan.c is compiled with gcc
-  python3                              # bench/*.py, ci/protocol_table.py
+  python3 time                         # bench/*.py, ci/protocol_table.py; peak RSS
 )
 missing=()
 for p in "${packages[@]}"; do

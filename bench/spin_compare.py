@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""faultline and SPIN side by side on the same instances.
+
+For each (model, N) this runs
+  - faultline check NAME --nodes N --json  (BFS, one thread, safety and
+    liveness as the entry declares them), and
+  - SPIN on the matched Promela model in bench/spin/ (spin -a; pan compiled
+    with gcc -O2 -DSAFETY, once with -DNOREDUCE (no partial-order reduction)
+    and once without (SPIN's partial-order reduction on)),
+and prints states, transitions, search time, states per second, memory per
+stored state and the ratios. Every figure is measured by this run; nothing is
+hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
+memory limit) prints "bounds exhausted" instead of its figures.
+
+Memory per state: SPIN's own "total actual memory usage" (hash table, state
+store and stack), and for both tools the peak resident set size of the
+process (ru_maxrss from wait4), divided by the states stored. Peak RSS
+includes each program's fixed footprint (a few MB), which dominates on small
+instances.
+
+pan's hash table is sized 2^w slots with w = ceil(log2(states)) + 1, the
+states being faultline's count for the same instance (SPIN's manual asks for
+a table at least as large as the state space); the search stack is -m10000
+(raised tenfold if pan reports it too small).
+
+Usage:
+  bench/spin_compare.py [--faultline PATH] [--instances cr:5,2pc:3,...]
+                        [--seconds S] [--memory-mb M] [--smoke]
+--smoke runs the smallest instances and exits 1 unless both tools count the
+states the models' notes promise (equal for chang-roberts, one more in SPIN
+for two-phase-commit: its start step).
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# model key -> (faultline entry, Promela file, size macro, SPIN states minus
+# faultline states when the semantics match; see each model's header)
+MODELS = {
+    "cr": ("chang-roberts", "chang_roberts.pml", "N", 0),
+    "2pc": ("two-phase-commit", "two_phase_commit.pml", "P", 1),
+}
+DEFAULT_INSTANCES = "cr:4,cr:6,cr:8,cr:9,cr:10,2pc:2,2pc:3,2pc:4"
+SMOKE_INSTANCES = "cr:3,2pc:2"
+
+
+def run_measured(cmd, cwd, timeout_s):
+    """Runs cmd under GNU time; returns (exit code, or None if killed at
+    timeout_s; stdout; stderr; wall seconds; peak RSS in bytes).
+
+    Peak RSS comes from /usr/bin/time (wait4's ru_maxrss of its child).
+    Measuring it from this script's own wait4 would be wrong: Linux keeps the
+    forking process's high-water mark across exec, so every child would
+    report at least Python's own RSS."""
+    timed = ["/usr/bin/time", "-f", "RSS_KB=%M"] + cmd
+    start = time.monotonic()
+    try:
+        done = subprocess.run(timed, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout_s)
+    except subprocess.TimeoutExpired as e:
+        return None, e.stdout or "", e.stderr or "", time.monotonic() - start, 0
+    wall = time.monotonic() - start
+    m = re.findall(r"RSS_KB=(\d+)", done.stderr)
+    rss = int(m[-1]) * 1024 if m else None
+    return done.returncode, done.stdout, done.stderr, wall, rss
+
+
+def run_faultline(binary, entry, n, args):
+    cmd = [binary, "check", entry, "--nodes", str(n), "--json",
+           "--seconds", str(args.seconds), "--memory-mb", str(args.memory_mb)]
+    with tempfile.TemporaryDirectory() as tmp:
+        code, out, err, wall, rss = run_measured(cmd, tmp, args.seconds + 60)
+    if code is None:
+        return {"capped": "killed after the wall-clock cap"}
+    line = [l for l in out.splitlines() if l.startswith("{")]
+    if code == 2 or not line:
+        sys.exit(f"spin_compare: faultline failed on {entry} --nodes {n}: "
+                 f"{err.strip().splitlines()[-1:]}")
+    j = json.loads(line[-1])
+    r = {"states": j["states"], "transitions": j["transitions"],
+         "seconds": j["seconds"], "rss": rss, "verdict": j["verdict"]}
+    if j["stop"] != "complete":
+        r["capped"] = f"stopped by {j['stop']}"
+    return r
+
+
+def spin_build(model_file, macro, n, reduce, cc, tmp):
+    """spin -a and the pan compile; returns the pan path."""
+    subprocess.run(["spin", f"-D{macro}={n}", "-a",
+                    os.path.join(HERE, "spin", model_file)],
+                   cwd=tmp, check=True, capture_output=True, text=True)
+    flags = ["-O2", "-w", "-DSAFETY", f"-DMEMLIM={ARGS.memory_mb}"]
+    if not reduce:
+        flags.append("-DNOREDUCE")
+    pan = os.path.join(tmp, "pan_por" if reduce else "pan_full")
+    subprocess.run([cc] + flags + ["-o", pan, "pan.c"], cwd=tmp, check=True,
+                   capture_output=True, text=True)
+    return pan
+
+
+def parse_pan(out):
+    def grab(pattern, cast=float):
+        m = re.search(pattern, out)
+        return cast(m.group(1)) if m else None
+    return {
+        "states": grab(r"([\d.e+]+) states, stored", lambda s: int(float(s))),
+        "transitions": grab(r"([\d.e+]+) transitions \(= stored\+matched\)",
+                            lambda s: int(float(s))),
+        "memory_mb": grab(r"([\d.]+)\s+total actual memory usage"),
+        "seconds": grab(r"pan: elapsed time ([\d.e+-]+) seconds"),
+        "errors": grab(r"errors: (\d+)", int),
+    }
+
+
+def run_spin(model_file, macro, n, reduce, fl_states, args, tmp):
+    pan = spin_build(model_file, macro, n, reduce, args.cc, tmp)
+    w = 18 if not fl_states else min(30, max(10, math.ceil(math.log2(fl_states)) + 1))
+    depth = 10000
+    while True:
+        code, out, err, wall, rss = run_measured(
+            [pan, f"-m{depth}", f"-w{w}"], tmp, args.seconds)
+        if code is None:
+            return {"capped": f"killed after {args.seconds} s"}
+        if "max search depth too small" in out and depth < 10**7:
+            depth *= 10
+            continue
+        break
+    r = parse_pan(out)
+    r["rss"] = rss
+    if "reached -DMEMLIM bound" in out or "out of memory" in out:
+        r["capped"] = f"memory bound {args.memory_mb} MB"
+    elif r["states"] is None or r["errors"] != 0:
+        sys.exit(f"spin_compare: pan failed on {model_file} {macro}={n}:\n{out}")
+    if r["seconds"] is None or r["seconds"] <= 0:
+        r["seconds"] = wall  # pan prints no time for very short runs
+    return r
+
+
+def fmt_int(v):
+    return f"{v:,}" if v is not None else "?"
+
+
+def rate(r):
+    return r["states"] / r["seconds"] if r.get("seconds") else None
+
+
+def per_state(nbytes, r):
+    return nbytes / r["states"] if nbytes and r.get("states") else None
+
+
+def row(name, r, fl=None):
+    if "capped" in r:
+        return f"| {name} | bounds exhausted ({r['capped']}) | | | | | | |"
+    spin_mem = r.get("memory_mb")
+    mem = per_state(spin_mem * 1048576, r) if spin_mem else None
+    rss = per_state(r["rss"], r)
+    ratio = ""
+    if fl is not None and "capped" not in fl and rate(r):
+        ratio = f"{rate(fl) / rate(r):.2f}"
+    return (f"| {name} | {fmt_int(r['states'])} | {fmt_int(r['transitions'])} | "
+            f"{r['seconds']:.3f} | {rate(r):,.0f} | "
+            f"{f'{mem:,.0f}' if mem else '-'} | "
+            f"{f'{rss:,.0f}' if rss else '?'} | {ratio} |")
+
+
+def compare(key, n, args, out):
+    entry, model_file, macro, offset = MODELS[key]
+    fl = run_faultline(args.faultline, entry, n, args)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = run_spin(model_file, macro, n, False, fl.get("states"), args, tmp)
+        por = run_spin(model_file, macro, n, True, fl.get("states"), args, tmp)
+    print(f"\n{entry} --nodes {n}  (bench/spin/{model_file}, -D{macro}={n})", file=out)
+    print("| run | states | transitions | search s | states/s | SPIN's memory "
+          "bytes/state | peak RSS bytes/state | faultline/SPIN states/s |",
+          file=out)
+    print("|---|---|---|---|---|---|---|---|", file=out)
+    print(row("faultline (bfs)", fl), file=out)
+    print(row("SPIN -DNOREDUCE", full, fl), file=out)
+    print(row("SPIN with POR", por, fl), file=out)
+    ok = True
+    if "capped" not in fl and "capped" not in full:
+        diff = full["states"] - fl["states"]
+        ok = diff == offset
+        verdict = ("equal" if diff == 0 else f"SPIN {diff:+,}") + \
+                  (" as the model's notes say" if ok else
+                   f" -- MISMATCH, expected {offset:+}")
+        print(f"states without reduction: {verdict}", file=out)
+    return ok
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_bin = os.path.join(ROOT, "build", "faultline")
+    p.add_argument("--faultline", default=default_bin)
+    p.add_argument("--instances", default=DEFAULT_INSTANCES,
+                   help="comma list of MODEL:N, MODEL in " + ",".join(MODELS))
+    p.add_argument("--seconds", type=float, default=120,
+                   help="cap per run (faultline --seconds, pan is killed)")
+    p.add_argument("--memory-mb", type=int, default=4096,
+                   help="cap per run (faultline --memory-mb, pan -DMEMLIM)")
+    p.add_argument("--cc", default=os.environ.get("CC", "gcc"),
+                   help="C compiler for pan.c (SPIN's default is gcc)")
+    p.add_argument("--smoke", action="store_true",
+                   help="smallest instances only; exit 1 on a count mismatch")
+    args = p.parse_args()
+    ARGS = args
+    if not os.path.exists("/usr/bin/time"):
+        sys.exit("spin_compare: /usr/bin/time is missing (Debian package time; "
+                 "ci/install-deps.sh installs it)")
+    if shutil.which("spin") is None:
+        sys.exit("spin_compare: spin is not installed (ci/install-deps.sh installs it)")
+    if not os.access(args.faultline, os.X_OK):
+        sys.exit(f"spin_compare: no faultline binary at {args.faultline}")
+    instances = SMOKE_INSTANCES if args.smoke else args.instances
+    load = open("/proc/loadavg").read().split()[:3]
+    version = subprocess.run(["spin", "-V"], capture_output=True, text=True).stdout.strip()
+    print(f"# faultline vs {version}; pan: {args.cc} -O2 -DSAFETY; "
+          f"caps {args.seconds:g} s, {args.memory_mb} MB per run; "
+          f"load average {' '.join(load)}; {os.cpu_count()} cores")
+    ok = True
+    for item in instances.split(","):
+        key, _, n = item.partition(":")
+        if key not in MODELS or not n.isdigit():
+            sys.exit(f"spin_compare: bad instance '{item}': expected MODEL:N, "
+                     f"MODEL in {','.join(MODELS)}")
+        ok = compare(key, int(n), args, sys.stdout) and ok
+        sys.stdout.flush()
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"\n# load average at the end {' '.join(load)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
