@@ -27,8 +27,8 @@ Usage:
   bench/spin_compare.py [--faultline PATH] [--instances cr:5,2pc:3,...]
                         [--seconds S] [--memory-mb M] [--smoke]
 --smoke runs the smallest instances and exits 1 unless both tools count the
-states the models' notes promise (equal for chang-roberts, one more in SPIN
-for two-phase-commit: its start step).
+states the models' notes promise (equal for chang-roberts and two-phase-spec,
+one more in SPIN for two-phase-commit: its start step).
 """
 
 import argparse
@@ -50,9 +50,10 @@ ROOT = os.path.dirname(HERE)
 MODELS = {
     "cr": ("chang-roberts", "chang_roberts.pml", "N", 0),
     "2pc": ("two-phase-commit", "two_phase_commit.pml", "P", 1),
+    "spec": ("two-phase-spec", "two_phase_spec.pml", "R", 0),
 }
-DEFAULT_INSTANCES = "cr:4,cr:6,cr:8,cr:9,cr:10,2pc:2,2pc:3,2pc:4"
-SMOKE_INSTANCES = "cr:3,2pc:2"
+DEFAULT_INSTANCES = "cr:6,cr:8,cr:10,cr:11,2pc:3,2pc:4,spec:6,spec:7,spec:8"
+SMOKE_INSTANCES = "cr:3,2pc:2,spec:3"
 
 
 def run_measured(cmd, cwd, timeout_s):
