@@ -8,7 +8,9 @@ For each (model, N) this runs
     with gcc -O2 -DSAFETY, once with -DNOREDUCE (no partial-order reduction)
     and once without (SPIN's partial-order reduction on)),
 and prints states, transitions, search time, states per second, memory per
-stored state and the ratios. Every figure is measured by this run; nothing is
+stored state and the ratio of search times (SPIN's over faultline's; with no
+reduction the state counts agree, so it is also the ratio of states per
+second). Every figure is measured by this run; nothing is
 hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
 memory limit) prints "bounds exhausted" instead of its figures.
 
@@ -57,56 +59,58 @@ SMOKE_INSTANCES = "cr:3,2pc:2,spec:3"
 
 
 def run_measured(cmd, cwd, timeout_s):
-    """Runs cmd under GNU time; returns (exit code, or None if killed at
-    timeout_s; stdout; stderr; wall seconds; peak RSS in bytes).
+    """Runs cmd under GNU time. Returns None if it was killed at timeout_s,
+    else a dict: code, out, err, cpu (user + system seconds of the whole
+    process), rss (peak resident bytes).
 
-    Peak RSS comes from /usr/bin/time (wait4's ru_maxrss of its child).
-    Measuring it from this script's own wait4 would be wrong: Linux keeps the
-    forking process's high-water mark across exec, so every child would
-    report at least Python's own RSS."""
-    timed = ["/usr/bin/time", "-f", "RSS_KB=%M"] + cmd
-    start = time.monotonic()
+    Both come from /usr/bin/time (wait4's rusage of its child). Measuring
+    them from this script's own wait4 would be wrong: Linux keeps the forking
+    process's high-water mark across exec, so every child would report at
+    least Python's own RSS."""
+    timed = ["/usr/bin/time", "-f", "RSS_KB=%M CPU_S=%U+%S"] + cmd
     try:
         done = subprocess.run(timed, cwd=cwd, capture_output=True, text=True,
                               timeout=timeout_s)
-    except subprocess.TimeoutExpired as e:
-        return None, e.stdout or "", e.stderr or "", time.monotonic() - start, 0
-    wall = time.monotonic() - start
-    m = re.findall(r"RSS_KB=(\d+)", done.stderr)
-    rss = int(m[-1]) * 1024 if m else None
-    return done.returncode, done.stdout, done.stderr, wall, rss
+    except subprocess.TimeoutExpired:
+        return None
+    m = re.findall(r"RSS_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)", done.stderr)
+    if not m:
+        sys.exit(f"spin_compare: no figures from /usr/bin/time for {cmd}")
+    return {"code": done.returncode, "out": done.stdout, "err": done.stderr,
+            "rss": int(m[-1][0]) * 1024,
+            "cpu": float(m[-1][1]) + float(m[-1][2])}
 
 
 def run_faultline(binary, entry, n, args):
     cmd = [binary, "check", entry, "--nodes", str(n), "--json",
            "--seconds", str(args.seconds), "--memory-mb", str(args.memory_mb)]
     with tempfile.TemporaryDirectory() as tmp:
-        code, out, err, wall, rss = run_measured(cmd, tmp, args.seconds + 60)
-    if code is None:
+        done = run_measured(cmd, tmp, args.seconds + 60)
+    if done is None:
         return {"capped": "killed after the wall-clock cap"}
-    line = [l for l in out.splitlines() if l.startswith("{")]
-    if code == 2 or not line:
+    line = [l for l in done["out"].splitlines() if l.startswith("{")]
+    if done["code"] == 2 or not line:
         sys.exit(f"spin_compare: faultline failed on {entry} --nodes {n}: "
-                 f"{err.strip().splitlines()[-1:]}")
+                 f"{done['err'].strip().splitlines()[-1:]}")
     j = json.loads(line[-1])
     r = {"states": j["states"], "transitions": j["transitions"],
-         "seconds": j["seconds"], "rss": rss, "verdict": j["verdict"]}
+         "seconds": j["seconds"], "cpu": done["cpu"], "rss": done["rss"]}
     if j["stop"] != "complete":
         r["capped"] = f"stopped by {j['stop']}"
     return r
 
 
-def spin_build(model_file, macro, n, reduce, cc, tmp):
+def spin_build(model_file, macro, n, reduce, args, tmp):
     """spin -a and the pan compile; returns the pan path."""
     subprocess.run(["spin", f"-D{macro}={n}", "-a",
                     os.path.join(HERE, "spin", model_file)],
                    cwd=tmp, check=True, capture_output=True, text=True)
-    flags = ["-O2", "-w", "-DSAFETY", f"-DMEMLIM={ARGS.memory_mb}"]
+    flags = ["-O2", "-w", "-DSAFETY", f"-DMEMLIM={args.memory_mb}"]
     if not reduce:
         flags.append("-DNOREDUCE")
     pan = os.path.join(tmp, "pan_por" if reduce else "pan_full")
-    subprocess.run([cc] + flags + ["-o", pan, "pan.c"], cwd=tmp, check=True,
-                   capture_output=True, text=True)
+    subprocess.run([args.cc] + flags + ["-o", pan, "pan.c"], cwd=tmp,
+                   check=True, capture_output=True, text=True)
     return pan
 
 
@@ -125,26 +129,25 @@ def parse_pan(out):
 
 
 def run_spin(model_file, macro, n, reduce, fl_states, args, tmp):
-    pan = spin_build(model_file, macro, n, reduce, args.cc, tmp)
+    pan = spin_build(model_file, macro, n, reduce, args, tmp)
     w = 18 if not fl_states else min(30, max(10, math.ceil(math.log2(fl_states)) + 1))
     depth = 10000
     while True:
-        code, out, err, wall, rss = run_measured(
-            [pan, f"-m{depth}", f"-w{w}"], tmp, args.seconds)
-        if code is None:
-            return {"capped": f"killed after {args.seconds} s"}
-        if "max search depth too small" in out and depth < 10**7:
+        done = run_measured([pan, f"-m{depth}", f"-w{w}"], tmp, args.seconds)
+        if done is None:
+            return {"capped": f"killed after {args.seconds:g} s"}
+        if "max search depth too small" in done["out"] and depth < 10**7:
             depth *= 10
             continue
         break
-    r = parse_pan(out)
-    r["rss"] = rss
-    if "reached -DMEMLIM bound" in out or "out of memory" in out:
+    r = parse_pan(done["out"])
+    r["rss"] = done["rss"]
+    r["cpu"] = done["cpu"]
+    if "reached -DMEMLIM bound" in done["out"] or "out of memory" in done["out"]:
         r["capped"] = f"memory bound {args.memory_mb} MB"
     elif r["states"] is None or r["errors"] != 0:
-        sys.exit(f"spin_compare: pan failed on {model_file} {macro}={n}:\n{out}")
-    if r["seconds"] is None or r["seconds"] <= 0:
-        r["seconds"] = wall  # pan prints no time for very short runs
+        sys.exit(f"spin_compare: pan failed on {model_file} {macro}={n}:\n"
+                 f"{done['out']}")
     return r
 
 
@@ -153,7 +156,7 @@ def fmt_int(v):
 
 
 def rate(r):
-    return r["states"] / r["seconds"] if r.get("seconds") else None
+    return r["states"] / r["cpu"] if r.get("cpu") else None
 
 
 def per_state(nbytes, r):
@@ -161,18 +164,26 @@ def per_state(nbytes, r):
 
 
 def row(name, r, fl=None):
+    """A table row. Rates use the process's CPU time (user + system, start-up
+    included), which a loaded machine does not inflate; the tool's own search
+    time (wall clock) is shown beside it. For SPIN rows the last cell is
+    SPIN's CPU time over faultline's (above 1: faultline needed less); where
+    the state counts are equal (no reduction) that is also the ratio of
+    states per CPU second."""
     if "capped" in r:
-        return f"| {name} | bounds exhausted ({r['capped']}) | | | | | | |"
+        return f"| {name} | bounds exhausted ({r['capped']}) | | | | | | | |"
     spin_mem = r.get("memory_mb")
     mem = per_state(spin_mem * 1048576, r) if spin_mem else None
-    rss = per_state(r["rss"], r)
     ratio = ""
-    if fl is not None and "capped" not in fl and rate(r):
-        ratio = f"{rate(fl) / rate(r):.2f}"
+    if fl is not None and "capped" not in fl and fl["cpu"] > 0:
+        ratio = f"{r['cpu'] / fl['cpu']:.2f}"
+    search = f"{r['seconds']:.2f}" if r.get("seconds") is not None else "?"
+    # GNU time counts CPU in 10 ms steps: no rate below that.
+    speed = f"{rate(r):,.0f}" if rate(r) else "< 10 ms"
     return (f"| {name} | {fmt_int(r['states'])} | {fmt_int(r['transitions'])} | "
-            f"{r['seconds']:.3f} | {rate(r):,.0f} | "
+            f"{search} | {r['cpu']:.2f} | {speed} | "
             f"{f'{mem:,.0f}' if mem else '-'} | "
-            f"{f'{rss:,.0f}' if rss else '?'} | {ratio} |")
+            f"{per_state(r['rss'], r):,.0f} | {ratio} |")
 
 
 def compare(key, n, args, out):
@@ -182,10 +193,10 @@ def compare(key, n, args, out):
         full = run_spin(model_file, macro, n, False, fl.get("states"), args, tmp)
         por = run_spin(model_file, macro, n, True, fl.get("states"), args, tmp)
     print(f"\n{entry} --nodes {n}  (bench/spin/{model_file}, -D{macro}={n})", file=out)
-    print("| run | states | transitions | search s | states/s | SPIN's memory "
-          "bytes/state | peak RSS bytes/state | faultline/SPIN states/s |",
-          file=out)
-    print("|---|---|---|---|---|---|---|---|", file=out)
+    print("| run | states | transitions | search s (wall) | CPU s | states per "
+          "CPU s | SPIN's memory bytes/state | peak RSS bytes/state | "
+          "SPIN CPU / faultline CPU |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|", file=out)
     print(row("faultline (bfs)", fl), file=out)
     print(row("SPIN -DNOREDUCE", full, fl), file=out)
     print(row("SPIN with POR", por, fl), file=out)
@@ -201,7 +212,6 @@ def compare(key, n, args, out):
 
 
 def main():
-    global ARGS
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     default_bin = os.path.join(ROOT, "build", "faultline")
     p.add_argument("--faultline", default=default_bin)
@@ -216,7 +226,6 @@ def main():
     p.add_argument("--smoke", action="store_true",
                    help="smallest instances only; exit 1 on a count mismatch")
     args = p.parse_args()
-    ARGS = args
     if not os.path.exists("/usr/bin/time"):
         sys.exit("spin_compare: /usr/bin/time is missing (Debian package time; "
                  "ci/install-deps.sh installs it)")
