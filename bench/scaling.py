@@ -122,7 +122,7 @@ def main():
         else:
             reductions.append((column, extra))
     load = open("/proc/loadavg").read().split()[:3]
-    print(f"# caps {args.seconds:g} s and {args.memory_mb} MB per run; load "
+    print(f"caps {args.seconds:g} s and {args.memory_mb} MB per run; load "
           f"average {' '.join(load)}; {os.cpu_count()} cores; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for item in args.protocols.split(","):
@@ -148,7 +148,7 @@ def main():
                 if "capped" in r:
                     capped_at = n
     load = open("/proc/loadavg").read().split()[:3]
-    print(f"\n# load average at the end {' '.join(load)}")
+    print(f"\nload average at the end {' '.join(load)}")
     return 0
 
 

@@ -7,10 +7,11 @@ For each (model, N) this runs
   - SPIN on the matched Promela model in bench/spin/ (spin -a; pan compiled
     with gcc -O2 -DSAFETY, once with -DNOREDUCE (no partial-order reduction)
     and once without (SPIN's partial-order reduction on)),
-and prints states, transitions, search time, states per second, memory per
-stored state and the ratio of search times (SPIN's over faultline's; with no
-reduction the state counts agree, so it is also the ratio of states per
-second). Every figure is measured by this run; nothing is
+and prints states, transitions, search time, CPU time, states per CPU second,
+memory per stored state and the ratio of CPU times (SPIN's over faultline's;
+with no reduction the state counts agree, so it is also the ratio of states
+per CPU second). CPU time (user + system, GNU time) rather than wall clock,
+so that a loaded machine does not skew the comparison. Every figure is measured by this run; nothing is
 hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
 memory limit) prints "bounds exhausted" instead of its figures.
 
@@ -175,7 +176,7 @@ def row(name, r, fl=None):
     spin_mem = r.get("memory_mb")
     mem = per_state(spin_mem * 1048576, r) if spin_mem else None
     ratio = ""
-    if fl is not None and "capped" not in fl and fl["cpu"] > 0:
+    if fl is not None and "capped" not in fl and fl["cpu"] > 0 and r["cpu"] > 0:
         ratio = f"{r['cpu'] / fl['cpu']:.2f}"
     search = f"{r['seconds']:.2f}" if r.get("seconds") is not None else "?"
     # GNU time counts CPU in 10 ms steps: no rate below that.
@@ -236,7 +237,7 @@ def main():
     instances = SMOKE_INSTANCES if args.smoke else args.instances
     load = open("/proc/loadavg").read().split()[:3]
     version = subprocess.run(["spin", "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"# faultline vs {version}; pan: {args.cc} -O2 -DSAFETY; "
+    print(f"faultline vs {version}; pan: {args.cc} -O2 -DSAFETY; "
           f"caps {args.seconds:g} s, {args.memory_mb} MB per run; "
           f"load average {' '.join(load)}; {os.cpu_count()} cores")
     ok = True
@@ -248,7 +249,7 @@ def main():
         ok = compare(key, int(n), args, sys.stdout) and ok
         sys.stdout.flush()
     load = open("/proc/loadavg").read().split()[:3]
-    print(f"\n# load average at the end {' '.join(load)}")
+    print(f"\nload average at the end {' '.join(load)}")
     return 0 if ok else 1
 
 
