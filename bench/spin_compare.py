@@ -11,13 +11,13 @@ and prints states, transitions, search time, CPU time, states per CPU second,
 memory per stored state and the ratio of CPU times (SPIN's over faultline's;
 with no reduction the state counts agree, so it is also the ratio of states
 per CPU second). CPU time (user + system, GNU time) rather than wall clock,
-so that a loaded machine does not skew the comparison. Every figure is measured by this run; nothing is
-hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
+so that a loaded machine does not skew the comparison. Every figure is
+measured by this run; nothing is hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
 memory limit) prints "bounds exhausted" instead of its figures.
 
 Memory per state: SPIN's own "total actual memory usage" (hash table, state
 store and stack), and for both tools the peak resident set size of the
-process (ru_maxrss from wait4), divided by the states stored. Peak RSS
+process (GNU time's %M), divided by the states stored. Peak RSS
 includes each program's fixed footprint (a few MB), which dominates on small
 instances.
 
