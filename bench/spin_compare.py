@@ -48,15 +48,21 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# model key -> (faultline entry, Promela file, size macro, SPIN states minus
-# faultline states when the semantics match; see each model's header)
+# model key -> (faultline entry, extra faultline options, Promela file, size
+# macro, extra SPIN defines, SPIN states minus faultline states when the
+# semantics match; see each model's header)
 MODELS = {
-    "cr": ("chang-roberts", "chang_roberts.pml", "N", 0),
-    "2pc": ("two-phase-commit", "two_phase_commit.pml", "P", 1),
-    "spec": ("two-phase-spec", "two_phase_spec.pml", "R", 0),
+    "cr": ("chang-roberts", [], "chang_roberts.pml", "N", [], 0),
+    "2pc": ("two-phase-commit", [], "two_phase_commit.pml", "P", [], 1),
+    # One crash (crash-stop) anywhere: termination then fails (2PC blocks),
+    # a liveness verdict reached after the complete search.
+    "2pc-crash": ("two-phase-commit", ["--crashes", "1"], "two_phase_commit.pml",
+                  "P", ["-DCRASHES=1"], 1),
+    "spec": ("two-phase-spec", [], "two_phase_spec.pml", "R", [], 0),
 }
-DEFAULT_INSTANCES = "cr:6,cr:8,cr:10,cr:11,2pc:3,2pc:4,spec:6,spec:7,spec:8"
-SMOKE_INSTANCES = "cr:3,2pc:2,spec:3"
+DEFAULT_INSTANCES = ("cr:6,cr:8,cr:10,cr:11,2pc:3,2pc:4,2pc-crash:3,2pc-crash:4,"
+                     "spec:6,spec:7,spec:8")
+SMOKE_INSTANCES = "cr:3,2pc:2,2pc-crash:2,spec:3"
 
 
 def run_measured(cmd, cwd, timeout_s):
@@ -82,9 +88,19 @@ def run_measured(cmd, cwd, timeout_s):
             "cpu": float(m[-1][1]) + float(m[-1][2])}
 
 
-def run_faultline(binary, entry, n, args):
+def liveness_properties(binary, entry):
+    listing = subprocess.run([binary, "list", "--json"], check=True,
+                             capture_output=True, text=True).stdout
+    for e in json.loads(listing):
+        if e["name"] == entry:
+            return {p["name"] for p in e["properties"] if p["kind"] == "eventually"}
+    sys.exit(f"spin_compare: faultline has no entry {entry}")
+
+
+def run_faultline(binary, entry, extra, n, args):
     cmd = [binary, "check", entry, "--nodes", str(n), "--json",
            "--seconds", str(args.seconds), "--memory-mb", str(args.memory_mb)]
+    cmd += extra
     with tempfile.TemporaryDirectory() as tmp:
         done = run_measured(cmd, tmp, args.seconds + 60)
     if done is None:
@@ -96,14 +112,20 @@ def run_faultline(binary, entry, n, args):
     j = json.loads(line[-1])
     r = {"states": j["states"], "transitions": j["transitions"],
          "seconds": j["seconds"], "cpu": done["cpu"], "rss": done["rss"]}
-    if j["stop"] != "complete":
+    # A liveness violation is decided after the complete search; a safety
+    # violation stops it early, like any bound.
+    complete = j["stop"] == "complete" or (
+        j["stop"] == "violation" and
+        j["property"] in liveness_properties(binary, entry))
+    if not complete:
         r["capped"] = f"stopped by {j['stop']}"
+    r["verdict"] = j["verdict"] + (f" ({j['property']})" if j["property"] else "")
     return r
 
 
-def spin_build(model_file, macro, n, reduce, args, tmp):
+def spin_build(model_file, macro, defines, n, reduce, args, tmp):
     """spin -a and the pan compile; returns the pan path."""
-    subprocess.run(["spin", f"-D{macro}={n}", "-a",
+    subprocess.run(["spin", f"-D{macro}={n}"] + defines + ["-a",
                     os.path.join(HERE, "spin", model_file)],
                    cwd=tmp, check=True, capture_output=True, text=True)
     flags = ["-O2", "-w", "-DSAFETY", f"-DMEMLIM={args.memory_mb}"]
@@ -129,8 +151,8 @@ def parse_pan(out):
     }
 
 
-def run_spin(model_file, macro, n, reduce, fl_states, args, tmp):
-    pan = spin_build(model_file, macro, n, reduce, args, tmp)
+def run_spin(model_file, macro, defines, n, reduce, fl_states, args, tmp):
+    pan = spin_build(model_file, macro, defines, n, reduce, args, tmp)
     w = 18 if not fl_states else min(30, max(10, math.ceil(math.log2(fl_states)) + 1))
     depth = 10000
     while True:
@@ -188,12 +210,16 @@ def row(name, r, fl=None):
 
 
 def compare(key, n, args, out):
-    entry, model_file, macro, offset = MODELS[key]
-    fl = run_faultline(args.faultline, entry, n, args)
+    entry, extra, model_file, macro, defines, offset = MODELS[key]
+    fl = run_faultline(args.faultline, entry, extra, n, args)
     with tempfile.TemporaryDirectory() as tmp:
-        full = run_spin(model_file, macro, n, False, fl.get("states"), args, tmp)
-        por = run_spin(model_file, macro, n, True, fl.get("states"), args, tmp)
-    print(f"\n{entry} --nodes {n}  (bench/spin/{model_file}, -D{macro}={n})", file=out)
+        full = run_spin(model_file, macro, defines, n, False, fl.get("states"),
+                        args, tmp)
+        por = run_spin(model_file, macro, defines, n, True, fl.get("states"),
+                       args, tmp)
+    print(f"\n{' '.join([entry, '--nodes', str(n)] + extra)}  "
+          f"(bench/spin/{model_file}, {' '.join([f'-D{macro}={n}'] + defines)}"
+          f"; faultline: {fl.get('verdict', 'bounds exhausted')})", file=out)
     print("| run | states | transitions | search s (wall) | CPU s | states per "
           "CPU s | SPIN's memory bytes/state | peak RSS bytes/state | "
           "SPIN CPU / faultline CPU |", file=out)

@@ -1,18 +1,23 @@
 /*
  * Two-phase commit, matched to faultline's `two-phase-commit`
  * (protocols/two_phase_commit.h under its default world: reliable unordered
- * links, synchronous timers, no crashes). P is the number of participants:
- * spin -DP=4 -a two_phase_commit.pml
+ * links, synchronous timers, no crashes). P is the number of participants,
+ * CRASHES the crash-stop budget (faultline's --crashes, default 0):
+ * spin -DP=4 -DCRASHES=1 -a two_phase_commit.pml
  *
  * How it matches:
  *   - the events are faultline's: deliver any message in flight (unordered),
- *     a participant's client request Fail (each issued once, at any time),
- *     the coordinator's vote timeout (synchronous: it may fire only when no
- *     message is in flight);
+ *     a participant's client request Fail (each issued once, at any time the
+ *     participant is up), the coordinator's vote timeout (synchronous: it
+ *     may fire only when no deliverable message is in flight), and a crash
+ *     of any up node within the budget (crash-stop: it never acts again,
+ *     messages to it stay in flight undeliverable, the coordinator's crash
+ *     cancels its timer);
  *   - one handler run is one transition: every reaction is a d_step;
  *   - a state holds what faultline's world holds: every node's phase, ballot
  *     and `failed` flag, the coordinator's set of Yes votes, the messages in
- *     flight, the coordinator's timer, which requests were issued, and the
+ *     flight, the coordinator's timer, which nodes crashed, which requests
+ *     were issued, and the
  *     history of decisions in the order they were made (faultline's world
  *     keeps the observations, which its properties read, so two runs that
  *     decide in different orders are different states there too);
@@ -29,12 +34,17 @@
  *     for the initial state itself);
  *   - faultline also checks liveness (commit-when-all-yes, termination) and
  *     records the state graph for it; this model is checked for safety only;
- *   - crashes are not modelled (the default fault budget is 0);
- *   - `inflight` counts the messages in flight (a function of the channel
- *     contents, so it tells no states apart) for the synchronous timer.
+ *   - `inflight` counts the deliverable messages (a function of the channel
+ *     contents and `crashed`, so it tells no states apart) for the
+ *     synchronous timer; `crashes` is a function of `crashed`;
+ *   - faultline's other faults (drops, duplicates, partitions, recovery)
+ *     are not modelled.
  */
 #ifndef P
 #define P 3
+#endif
+#ifndef CRASHES
+#define CRASHES 0   /* crash-stop budget, faultline's --crashes */
 #endif
 #define WORKING 0
 #define UNCERTAIN 1
@@ -53,7 +63,9 @@
 chan to_p[P] = [2] of { byte };   /* coordinator -> participant p (index p-1) */
 chan to_c[P] = [1] of { byte };   /* participant p -> coordinator: its vote */
 chan history = [P + 1] of { byte, bool };   /* (node, commit), in order */
-byte inflight;     /* messages in all channels but history */
+byte inflight;     /* deliverable messages: in flight to an up node */
+byte crashed;      /* bit n: node n (0: coordinator) is down */
+byte crashes;      /* crashes so far (a function of `crashed`: no recovery) */
 bool started;      /* the start handlers ran */
 bool timer;        /* the coordinator's vote timeout is armed */
 byte c_phase;      /* the coordinator (node 0) */
@@ -63,7 +75,13 @@ byte c_i;          /* broadcast loop scratch, reset after use */
 inline Broadcast(kind) {
   c_i = 0;
   do
-  :: c_i < P -> to_p[c_i]!!kind; inflight++; c_i++
+  :: c_i < P ->
+     to_p[c_i]!!kind;
+     if
+     :: crashed & (1 << (c_i + 1)) -> skip   /* waits, undeliverable */
+     :: else -> inflight++
+     fi;
+     c_i++
   :: else -> break
   od;
   c_i = 0
@@ -86,8 +104,14 @@ active [P] proctype Participant() {
   chan out = to_c[_pid];
 end:
   do
+  :: d_step {   /* crash-stop, within the budget */
+       started && crashes < CRASHES && !(crashed & (1 << (_pid + 1))) ->
+       crashed = crashed | (1 << (_pid + 1));
+       crashes++;
+       inflight = inflight - len(in)   /* messages to it wait forever */
+     }
   :: d_step {   /* client request Fail: the local work failed */
-       started && !called ->
+       started && !called && !(crashed & (1 << (_pid + 1))) ->
        called = true;
        failed = true;
        if
@@ -96,7 +120,8 @@ end:
        fi
      }
   :: d_step {
-       in??PREPARE ->
+       !(crashed & (1 << (_pid + 1))) && in??[PREPARE] ->
+       in??PREPARE;
        inflight--;
        assert(ballot == NOT_VOTED);
        if
@@ -110,10 +135,14 @@ end:
           fi;
           out!NO
        fi;
-       inflight++
+       if
+       :: crashed & 1 -> skip
+       :: else -> inflight++
+       fi
      }
   :: d_step {
-       in??COMMIT ->
+       !(crashed & (1 << (_pid + 1))) && in??[COMMIT] ->
+       in??COMMIT;
        inflight--;
        if
        :: phase == COMMITTED || phase == ABORTED -> skip
@@ -122,7 +151,8 @@ end:
        fi
      }
   :: d_step {
-       in??ABORT ->
+       !(crashed & (1 << (_pid + 1))) && in??[ABORT] ->
+       in??ABORT;
        inflight--;
        if
        :: phase == COMMITTED || phase == ABORTED -> skip
@@ -140,7 +170,8 @@ active [P] proctype CoordinatorLink() {
 end:
   do
   :: d_step {
-       in?vote ->
+       !(crashed & 1) && len(in) > 0 ->
+       in?vote;
        inflight--;
        if
        :: c_phase != WORKING -> skip   /* decided already (an abort) */
@@ -166,6 +197,18 @@ active proctype CoordinatorTimer() {
   }
 end:
   do
+  :: d_step {   /* the coordinator crashes: its timer is cancelled */
+       crashes < CRASHES && !(crashed & 1) ->
+       crashed = crashed | 1;
+       crashes++;
+       timer = false;
+       c_i = 0;   /* votes in flight to it wait forever */
+       do
+       :: c_i < P -> inflight = inflight - len(to_c[c_i]); c_i++
+       :: else -> break
+       od;
+       c_i = 0
+     }
   :: d_step {   /* synchronous timeout: no message is in flight */
        timer && inflight == 0 ->
        timer = false;
