@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/quorums.h"
 #include "harness/registry.h"
+#include "harness/reproduce_flp.h"
 #include "harness/trace.h"
 
 namespace faultline {
@@ -110,11 +111,12 @@ int ReproduceQuorums(std::ostream& out, std::ostream& err) {
 int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err) {
   if (args.empty()) {
-    err << "faultline: usage: faultline reproduce two-generals|quorums [options]\n";
+    err << "faultline: usage: faultline reproduce two-generals|quorums|flp [options]\n";
     return kExitUsage;
   }
   int64_t max_k = 8;
   std::string dir = "faultline-traces";
+  FlpReproduceOptions flp;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (i + 1 == args.size()) {
@@ -127,8 +129,13 @@ int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
         err << "faultline: bad value '" << v << "' for --max-k: expected 1 to 30\n";
         return kExitUsage;
       }
-    } else if (a == "--trace-dir" && args[0] == "two-generals") {
+    } else if (a == "--trace-dir" && (args[0] == "two-generals" || args[0] == "flp")) {
       dir = v;
+    } else if (a == "--steps" && args[0] == "flp") {
+      if (!absl::SimpleAtoi(v, &flp.steps) || flp.steps < 1 || flp.steps > 800) {
+        err << "faultline: bad value '" << v << "' for --steps: expected 1 to 800\n";
+        return kExitUsage;
+      }
     } else {
       err << "faultline: unknown option " << a << " for reproduce " << args[0] << "\n";
       return kExitUsage;
@@ -138,7 +145,11 @@ int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
     return ReproduceTwoGenerals(static_cast<int>(max_k), dir, out, err);
   }
   if (args[0] == "quorums") return ReproduceQuorums(out, err);
-  err << "faultline: unknown result '" << args[0] << "' (two-generals, quorums)\n";
+  if (args[0] == "flp") {
+    flp.trace_dir = dir;
+    return ReproduceFlp(flp, out, err);
+  }
+  err << "faultline: unknown result '" << args[0] << "' (two-generals, quorums, flp)\n";
   return kExitUsage;
 }
 

@@ -125,7 +125,7 @@ std::vector<Entry> MakeRegistry() {
   std::vector<Entry> all;
   for (auto group : {CoreEntries, CoordinationEntries, MutexElectionEntries,
                      MulticastEntries, RaftEntries, ReplicationEntries,
-                     ByzantineEntries}) {
+                     ByzantineEntries, FlpEntries}) {
     for (Entry& e : group()) all.push_back(std::move(e));
   }
   return all;

@@ -16,6 +16,7 @@ std::vector<Entry> MulticastEntries();     // catalog_multicast.cc
 std::vector<Entry> RaftEntries();          // catalog_raft.cc: raft, replicated kv
 std::vector<Entry> ReplicationEntries();   // catalog_replication.cc: commit, primary-backup
 std::vector<Entry> ByzantineEntries();     // catalog_byzantine.cc
+std::vector<Entry> FlpEntries();           // catalog_flp.cc: consensus under FLP
 
 }  // namespace faultline
 
