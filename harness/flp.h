@@ -446,6 +446,26 @@ AdversaryRun RunAdversary(const ConsensusModel<P>& model,
   return run;
 }
 
+// The adversary that ignores valence: delivers the oldest pending message,
+// `steps` times (or until none is pending). Returns the tape.
+template <typename P>
+Tape OldestFirst(const ConsensusModel<P>& model, int init, size_t steps) {
+  World<P> w = model.Init(init);
+  internal::AgeQueue<typename P::Msg> ages;
+  ages.Start(w.network);
+  Tape tape{init, {}};
+  std::vector<Event> actions;
+  while (tape.choices.size() < steps && ages.Oldest() != nullptr) {
+    const Envelope<typename P::Msg> e = *ages.Oldest();
+    const int d = internal::DeliveryOf(model, w, e, actions);
+    FL_CHECK(d >= 0);
+    model.Step(w, actions[d], nullptr);
+    ages.Step(&e, w.network);
+    tape.choices.push_back(static_cast<uint32_t>(d));
+  }
+  return tape;
+}
+
 // A trace of an adversary run or any other trace of a consensus entry, with
 // valence: replay judges kFlpProperty traces (see traces/README.md) and
 // delegates the others; View marks every state with its valence.

@@ -179,25 +179,6 @@ TEST(Adversary, KeepsPaxosUndecidedWithoutCrashAndReplays) {
   for (const StepView& s : view->steps) EXPECT_THAT(s.event, HasSubstr("valence >={0,1}"));
 }
 
-// Delivers the oldest pending message, whatever the valence, `steps` times.
-template <typename P>
-Tape OldestFirst(const ConsensusModel<P>& m, int init, size_t steps) {
-  World<P> w = m.Init(init);
-  internal::AgeQueue<typename P::Msg> ages;
-  ages.Start(w.network);
-  Tape tape{init, {}};
-  std::vector<Event> actions;
-  while (tape.choices.size() < steps && ages.Oldest() != nullptr) {
-    const auto e = *ages.Oldest();
-    const int d = internal::DeliveryOf(m, w, e, actions);
-    FL_CHECK(d >= 0);
-    m.Step(w, actions[d], nullptr);
-    ages.Step(&e, w.network);
-    tape.choices.push_back(d);
-  }
-  return tape;
-}
-
 // Known bad: an adversary that ignores valence. Oldest-first alone loses
 // Paxos' bivalence at step 13 (a majority accepted 0; the proposers go on
 // duelling, but 0 is chosen), and lets the n-1 protocol decide. Replay
