@@ -42,6 +42,8 @@ constexpr char kUsage[] =
     "  --pct-depth D (pct: bug depth, D-1 priority change points; default 3)\n"
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
     "  --no-shrink (simulate and fuzz: keep the trace as found, unshrunk)\n"
+    "  --por (check: partial-order reduction, sleep-set dfs; off for liveness)\n"
+    "  --por-safety (as --por, also on models with liveness, left unchecked)\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
@@ -102,6 +104,7 @@ struct CheckRequest {
   ExploreOptions explore;
   bool json = false;
   bool shrink = true;  // sampling: shrink what is found (--no-shrink)
+  bool strategy_given = false;
   std::string trace_dir = "faultline-traces";
   std::string trace_path;  // -o: exact path
 };
@@ -140,6 +143,7 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
                               const std::string& value) {
   Limits& l = r.explore.limits;
   if (name == "strategy") {
+    r.strategy_given = true;
     if (value == "bfs") r.explore.strategy = Strategy::kBfs;
     else if (value == "dfs") r.explore.strategy = Strategy::kDfs;
     else if (value == "random") r.explore.strategy = Strategy::kRandom;
@@ -180,9 +184,24 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
   return SetConfigValue(*r.entry, r.config, name, value);
 }
 
+// --por: partial-order reduction, a depth-first search (harness/por.h).
+absl::Status SetPor(CheckRequest& r, bool por, bool simulate) {
+  if (!por) return absl::OkStatus();
+  if (simulate) {
+    return absl::InvalidArgumentError("--por reduces exhaustive search: use it with check");
+  }
+  if (r.strategy_given && r.explore.strategy != Strategy::kDfs) {
+    return absl::InvalidArgumentError(
+        "--por searches depth-first: drop --strategy or use --strategy dfs");
+  }
+  r.explore.strategy = Strategy::kDfs;
+  r.explore.por = true;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
                                         bool simulate) {
-  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json", "no-shrink"}));
+  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json", "no-shrink", "por", "por-safety"}));
   if (flags.positional.size() != 1) {
     return absl::InvalidArgumentError("expected exactly one protocol name");
   }
@@ -213,6 +232,9 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
         "simulate samples executions: --strategy must be random, swarm or pct "
         "(use check for bfs or dfs)");
   }
+  r.explore.por_safety_only = flags.switches.count("por-safety") > 0;
+  FL_RETURN_IF_ERROR(SetPor(r, flags.switches.count("por") > 0 || r.explore.por_safety_only,
+                            simulate));
   return r;
 }
 
@@ -242,6 +264,10 @@ std::string DescribeOptions(const CheckRequest& r) {
   if (r.explore.strategy == Strategy::kPct) {
     absl::StrAppend(&s, " pct-depth=", r.explore.pct_depth);
   }
+  if (r.explore.por) {
+    absl::StrAppend(&s, r.explore.por_safety_only ? " por=sleep-sets,safety-only"
+                                                  : " por=sleep-sets");
+  }
   return s;
 }
 
@@ -250,6 +276,24 @@ std::string TraceFileName(const CheckRequest& r, const std::string& property) {
   mkdir(r.trace_dir.c_str(), 0755);
   const std::string base = absl::StrReplaceAll(r.entry->name, {{":", "."}});
   return UnusedPath(absl::StrCat(r.trace_dir, "/", base, ".", property, ".trace"));
+}
+
+// What --por did not do: reduce (liveness is checked, or the model has no
+// independence relation), or, with --por-safety, check liveness.
+std::string PorNote(const Checker& checker, const Outcome& o) {
+  bool liveness = false;
+  for (const PropertyInfo& p : checker.Properties()) {
+    liveness = liveness || p.kind == PropertyKind::kEventually;
+  }
+  if (o.reduced) {
+    return liveness ? "note: --por-safety: Eventually properties are not checked" : "";
+  }
+  if (liveness) {
+    return "note: --por is off: Eventually properties are checked and sleep "
+           "sets do not preserve fair cycles; searched unreduced (bfs)";
+  }
+  return "note: --por is off: this model declares no independent actions; "
+         "searched unreduced (bfs)";
 }
 
 int RunCheck(const std::vector<std::string>& args, bool simulate,
@@ -274,6 +318,10 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   };
   const std::unique_ptr<Checker> checker = r.entry->make(r.config);
   const Outcome o = checker->Explore(r.explore);
+  if (const std::string note = r.explore.por ? PorNote(*checker, o) : "";
+      !note.empty()) {
+    human << note << "\n";
+  }
   Verdict s = Judge(*checker, o);
   std::string trace_path;
   if (s.name == "violation") {
@@ -309,6 +357,10 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   human << (s.detail.empty() ? "" : ": ") << s.detail << "\n";
   human << absl::StrFormat("explored: %d states, %d transitions, depth %d, %.2f s\n",
                            o.states, o.transitions, o.depth, o.seconds);
+  if (o.reduced) {
+    human << absl::StrFormat("por: %d transitions skipped as asleep, %d executions\n",
+                             o.pruned, o.executions);
+  }
   if (!trace_path.empty()) {
     human << "trace: " << trace_path << "\nreplay: faultline replay " << trace_path << "\n";
   }
@@ -320,6 +372,9 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
                         {"depth", o.depth},
                         {"seconds", o.seconds},
                         {"stop", StopName(o.stop)},
+                        {"por", o.reduced},
+                        {"pruned", o.pruned},
+                        {"executions", o.executions},
                         {"trace", trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
     out << j.dump() << "\n";
   }

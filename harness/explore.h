@@ -74,6 +74,13 @@ struct ExploreOptions {
   std::function<void(const Progress&)> on_progress;  // about every 2 seconds
   int pct_depth = 3;                // pct: bug depth d (d-1 change points)
   std::span<const uint8_t> bytes;   // kBytes: the tape as bytes (not owned)
+  // Partial-order reduction: depth-first search with sleep sets (por.h);
+  // por_verify also checks every independence claim by running both orders.
+  // por_safety_only reduces models with Eventually properties too, leaving
+  // those unchecked (the verdict then cannot be pass).
+  bool por = false;
+  bool por_verify = false;
+  bool por_safety_only = false;
 };
 
 struct Outcome {
@@ -95,6 +102,11 @@ struct Outcome {
   // Sampling: the run that found the violation and what it drew (a swarm
   // profile, PCT change points); recorded in the trace's found-by line.
   std::string found_by;
+  // Partial-order reduction (por.h): whether it was applied, the transitions
+  // it skipped as asleep, and the maximal paths the search followed.
+  bool reduced = false;
+  int64_t pruned = 0;
+  int64_t executions = 0;
 };
 
 namespace internal {
@@ -327,7 +339,11 @@ template <Model M>
 Outcome Sample(const M& model, const ExploreOptions& options);  // strategies.h
 
 template <Model M>
+Outcome PorExplore(const M& model, const ExploreOptions& options);  // por.h
+
+template <Model M>
 Outcome Explore(const M& model, const ExploreOptions& options) {
+  if (options.por) return PorExplore(model, options);
   if (options.strategy == Strategy::kBfs || options.strategy == Strategy::kDfs) {
     return Search(model, options);
   }
@@ -337,5 +353,6 @@ Outcome Explore(const M& model, const ExploreOptions& options) {
 }  // namespace faultline
 
 #include "harness/strategies.h"  // Sample: random, swarm, pct, bytes
+#include "harness/por.h"  // PorSearch: sleep-set DFS
 
 #endif  // FAULTLINE_HARNESS_EXPLORE_H_

@@ -99,6 +99,28 @@ concept Model = requires(const M& m, typename M::State& s,
       const std::vector<Property<typename M::State>>&>;
 };
 
+// Optional: an independence relation for partial-order reduction
+// (harness/por.h, docs/por.md). A model without it is explored unreduced.
+//   using Footprint;                     // what one action reads and writes
+//   uint64_t ActionKey(const State&, const Action&) const;
+//       // names an action so it is recognised in a later state after
+//       // independent actions ran; distinct among the actions enabled in a state
+//   Footprint FootprintOf(const State& before, const Action&) const;
+//   void FinishFootprint(const State& after, Footprint&) const;
+//   bool Independent(const Footprint&, const Footprint&) const;
+//       // true only if, in the state both were taken from, neither action
+//       // disables the other and both orders reach the same state
+template <typename M>
+concept PartialOrderModel =
+    Model<M> && requires(const M& m, const typename M::State& s,
+                         const typename M::Action& a,
+                         typename M::Footprint& f) {
+      { m.ActionKey(s, a) } -> std::convertible_to<uint64_t>;
+      { m.FootprintOf(s, a) } -> std::same_as<typename M::Footprint>;
+      m.FinishFootprint(s, f);
+      { m.Independent(f, f) } -> std::convertible_to<bool>;
+    };
+
 }  // namespace faultline
 
 #endif  // FAULTLINE_HARNESS_MODEL_H_

@@ -194,6 +194,22 @@ struct Event {
   int32_t arg = 0;   // network index, timer id, request index or split index
 };
 
+// Partial-order reduction (harness/por.h): what one event reads and writes.
+// Two events whose footprints do not overlap commute: both orders reach the
+// same world and neither disables the other (ActorModel::Independent).
+// FootprintOf fills it before the step; FinishFootprint adds what only the
+// step itself shows (whether the handler observed something).
+struct Footprint {
+  uint64_t nodes = 0;    // nodes whose state, timers, clock or up bit change
+  uint64_t message = 0;  // key of the message consumed or copied; 0: none
+  int32_t link = -1;     // FIFO: the link whose queue it reads (from*64+to)
+  uint8_t budget = 0;    // fault budgets drawn on (bit per FaultsUsed field)
+  bool global = false;   // dependent with every event
+  bool observes = false; // appended to the history (order matters)
+  uint32_t history_before = 0;  // scratch between FootprintOf and Finish
+  bool operator==(const Footprint&) const = default;
+};
+
 template <typename P>
 struct ByzantineState;
 template <typename P>
@@ -326,6 +342,7 @@ class ActorModel {
  public:
   using State = World<P>;
   using Action = Event;
+  using Footprint = faultline::Footprint;
   using Node = typename P::Node;
   using Msg = typename P::Msg;
 
@@ -528,6 +545,59 @@ class ActorModel {
     }
   }
 
+  // Partial-order reduction hooks (model.h, PartialOrderModel; soundness
+  // argument in docs/por.md). ActionKey names an event so that it can be
+  // found again after independent events ran (network indices shift; the
+  // message's content, and under FIFO its place in its link, do not).
+  uint64_t ActionKey(const State& w, const Event& e) const {
+    uint64_t key = HashPair(static_cast<uint64_t>(e.kind),
+                            HashPair(static_cast<uint64_t>(e.node), 0));
+    if (IsMessageEvent(e.kind)) return HashPair(key, MessageKey(w, e.arg));
+    return HashPair(key, static_cast<uint64_t>(e.arg));
+  }
+
+  Footprint FootprintOf(const State& w, const Event& e) const {
+    Footprint f;
+    f.history_before = static_cast<uint32_t>(w.history.size());
+    // The adversary's outbox and knowledge, partitions and (non-asynchronous)
+    // timers' global enabling rule are shared by everything: no reduction.
+    f.global = w.byz.traitors != 0 || e.kind == EventKind::kPartition ||
+               e.kind == EventKind::kHeal || e.kind == EventKind::kByzantine ||
+               (e.kind == EventKind::kFire &&
+                options_.timers != TimerModel::kAsynchronous);
+    if (IsMessageEvent(e.kind)) {
+      const Envelope<Msg>& env = w.network[e.arg];
+      f.message = MessageKey(w, e.arg) | 1;  // never 0
+      if (options_.links == LinkOrder::kFifo) {
+        f.link = env.from * kNodesMax + env.to;
+        // A FIFO copy is appended behind whatever the sender sends next.
+        if (e.kind == EventKind::kDuplicate) f.nodes |= uint64_t{1} << env.from;
+      }
+      // Deliver and Duplicate need the receiver up (Deliverable): a crash or
+      // recovery of the receiver disables or enables them.
+      if (e.kind != EventKind::kDrop) f.nodes |= uint64_t{1} << env.to;
+    } else if (e.kind != EventKind::kPartition && e.kind != EventKind::kHeal) {
+      f.nodes |= uint64_t{1} << e.node;
+    }
+    if (e.kind == EventKind::kDrop) f.budget = 1;
+    if (e.kind == EventKind::kDuplicate) f.budget = 2;
+    if (e.kind == EventKind::kCrash) f.budget = 4;
+    return f;
+  }
+
+  void FinishFootprint(const State& after, Footprint& f) const {
+    f.observes = after.history.size() > f.history_before;
+    f.history_before = 0;
+  }
+
+  static bool Independent(const Footprint& a, const Footprint& b) {
+    if (a.global || b.global) return false;
+    if ((a.nodes & b.nodes) != 0 || (a.budget & b.budget) != 0) return false;
+    if (a.observes && b.observes) return false;  // the history's order
+    if (a.message != 0 && a.message == b.message) return false;
+    return a.link < 0 || a.link != b.link;
+  }
+
   uint64_t Digest(const State& w) const {
     uint64_t d = StableHash(w);
     if constexpr (!State::kValueNodes && HasNodeFingerprint<P>) {
@@ -556,6 +626,25 @@ class ActorModel {
       if (w.up(t.node)) round = std::min(round, t.id);
     }
     return round;
+  }
+
+  static bool IsMessageEvent(EventKind k) {
+    return k == EventKind::kDeliver || k == EventKind::kDrop ||
+           k == EventKind::kDuplicate;
+  }
+
+  // A message's identity across steps: its envelope, and under FIFO also its
+  // place in its link (equal messages queued apart are different choices).
+  uint64_t MessageKey(const State& w, int i) const {
+    const Envelope<Msg>& env = w.network[i];
+    uint64_t key = StableHash(env);
+    if (options_.links != LinkOrder::kFifo) return key;
+    int place = 0;
+    while (i - place > 0 && w.network[i - place - 1].from == env.from &&
+           w.network[i - place - 1].to == env.to) {
+      ++place;
+    }
+    return HashPair(key, static_cast<uint64_t>(place));
   }
 
   bool Deliverable(const State& w, int i) const {

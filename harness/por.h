@@ -1,0 +1,423 @@
+// Partial-order reduction: depth-first search with sleep sets.
+//
+// Events at different nodes commute: delivering a message to A and one to B
+// in either order reaches the same world. A model that says which actions
+// are independent (PartialOrderModel in model.h; the actor world does, from
+// each event's footprint) lets the search skip the second order. The search
+// is Godefroid's sleep-set DFS (thesis, 1996, ch. 5): after exploring t from
+// s, t is "asleep" in the successors of s reached by actions independent of
+// t, because each such path continued by t is equivalent to one that took t
+// first. Sleep sets prune transitions, never states: every state reachable
+// within the depth bound is still visited, so every Always invariant and
+// every Sometimes goal is decided exactly as without reduction
+// (docs/por.md has the argument).
+//
+//   - Stateful (Dedupable models, value nodes): a visited set maps each state
+//     to the sleep set it was expanded with. A state reached again with a
+//     smaller sleep set is re-expanded for the transitions that were asleep
+//     the first time and are not now (Godefroid, Fig. 5.3); a state reached
+//     again at a smaller depth after a depth cut is re-expanded in full.
+//   - Stateless (opaque nodes without Fingerprint): no visited set; the
+//     search is a tree over the decision tape, re-executed by the Executor,
+//     and sleep sets cut whole subtrees (fewer executions).
+//
+// Liveness is not preserved (a fair cycle may be cut), so a model with
+// Eventually properties is searched unreduced; so is a model without the
+// independence hook. Outcome::reduced says which happened.
+//
+//   ExploreOptions o;  o.por = true;
+//   Outcome out = PorSearch(model, o);  // or Explore(model, o)
+#ifndef FAULTLINE_HARNESS_POR_H_
+#define FAULTLINE_HARNESS_POR_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "harness/executor.h"
+#include "harness/explore.h"
+
+namespace faultline {
+
+struct PorOptions {
+  bool reduce = true;  // false: the same search without sleep sets (baseline)
+  // Checks every independence claim at every expanded state by running both
+  // orders (VerifyIndependence); a false claim is an internal error. Slow.
+  bool verify = false;
+  // Search a tree (no visited set) even when the model's digest identifies
+  // its states: how opaque nodes without Fingerprint() are searched.
+  bool stateless = false;
+  // Called with the digest of every reached state where nothing is enabled.
+  std::function<void(uint64_t)> on_final;
+};
+
+namespace internal {
+
+// A transition asleep in a state: its key and what it touches.
+template <typename F>
+struct Sleeper {
+  uint64_t key;
+  F footprint;
+};
+
+template <typename F>
+using SleepSet = std::vector<Sleeper<F>>;  // sorted by key
+
+template <typename F>
+bool Asleep(const SleepSet<F>& z, uint64_t key) {
+  auto it = std::lower_bound(z.begin(), z.end(), key,
+                             [](const Sleeper<F>& s, uint64_t k) { return s.key < k; });
+  return it != z.end() && it->key == key;
+}
+
+template <typename F>
+void AddSleeper(SleepSet<F>& z, Sleeper<F> s) {
+  auto it = std::lower_bound(z.begin(), z.end(), s.key,
+                             [](const Sleeper<F>& x, uint64_t k) { return x.key < k; });
+  if (it != z.end() && it->key == s.key) return;
+  z.insert(it, std::move(s));
+}
+
+// The sleepers of `a` whose keys are in the sorted `keys`.
+template <typename F>
+SleepSet<F> Intersect(const SleepSet<F>& a, const std::vector<uint64_t>& keys) {
+  SleepSet<F> out;
+  for (const Sleeper<F>& s : a) {
+    if (std::binary_search(keys.begin(), keys.end(), s.key)) out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace internal
+
+// Checks the model's independence claims in the state reached by `at`: for
+// every two enabled actions a, b claimed independent, b is still enabled
+// after a (and a after b) with the same footprint, and a;b and b;a reach the
+// same digest. Also checks that action keys are distinct. An error names
+// the pair.
+template <PartialOrderModel M>
+absl::Status VerifyIndependence(const M& model, const Tape& tape) {
+  using F = typename M::Footprint;
+  Executor<M> ex(model);
+  ex.Reset(tape.init);
+  std::vector<typename M::Action> scratch;
+  for (uint32_t choice : tape.choices) {
+    ex.Actions(scratch);
+    FL_CHECK(choice < scratch.size());
+    ex.Apply(choice, scratch[choice]);
+  }
+  const typename Executor<M>::Snapshot at = ex.Take();
+  ex.Restore(at);
+  std::vector<typename M::Action> actions;
+  ex.Actions(actions);
+  const size_t n = actions.size();
+  std::vector<uint64_t> keys;
+  std::vector<F> footprints;
+  for (size_t i = 0; i < n; ++i) {
+    ex.Restore(at);
+    keys.push_back(model.ActionKey(ex.state(), actions[i]));
+    footprints.push_back(model.FootprintOf(ex.state(), actions[i]));
+    ex.Apply(static_cast<uint32_t>(i), actions[i]);
+    model.FinishFootprint(ex.state(), footprints.back());
+  }
+  std::vector<uint64_t> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return absl::InternalError("two enabled actions share an action key");
+  }
+  // Runs first, then the action keyed `second`; its digest, or an error.
+  auto both = [&](size_t first, size_t second, uint64_t* digest) {
+    ex.Restore(at);
+    ex.Apply(static_cast<uint32_t>(first), actions[first]);
+    std::vector<typename M::Action> next;
+    ex.Actions(next);
+    for (uint32_t k = 0; k < next.size(); ++k) {
+      if (model.ActionKey(ex.state(), next[k]) != keys[second]) continue;
+      F f = model.FootprintOf(ex.state(), next[k]);
+      ex.Apply(k, next[k]);
+      model.FinishFootprint(ex.state(), f);
+      *digest = ex.Digest();
+      return f == footprints[second];
+    }
+    return false;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      if (!model.Independent(footprints[i], footprints[j])) continue;
+      uint64_t ij = 0, ji = 0;
+      const bool enabled = both(i, j, &ij) && both(j, i, &ji);
+      if (!enabled || ij != ji) {
+        ex.Restore(at);
+        return absl::InternalError(absl::StrCat(
+            "actions claimed independent do not commute: '",
+            model.Describe(ex.state(), actions[i]), "' and '",
+            model.Describe(ex.state(), actions[j]), "' (",
+            enabled ? "different states" : "one disables or changes the other",
+            ")"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace internal {
+
+template <PartialOrderModel M>
+class SleepSetSearch {
+ public:
+  using F = typename M::Footprint;
+  using Action = typename M::Action;
+  using Snapshot = typename Executor<M>::Snapshot;
+
+  SleepSetSearch(const M& model, const ExploreOptions& options, PorOptions por)
+      : model_(model),
+        options_(options),
+        por_(std::move(por)),
+        cache_(model.Dedupable() && !por_.stateless),
+        budget_(options),
+        ex_(model),
+        tracker_(model.properties()) {}
+
+  Outcome Run() {
+    out_.reduced = por_.reduce;
+    for (int init = 0; init < model_.InitCount() && go_; ++init) {
+      ex_.Reset(init);
+      tape_ = Tape{init, {}};
+      Enter(SleepSet<F>{}, 0);
+      Loop();
+    }
+    out_.sometimes_reached = tracker_.reached();
+    out_.seconds = budget_.Seconds();
+    out_.visited_bytes = static_cast<int64_t>(
+        visited_.capacity() * (sizeof(std::pair<uint64_t, Visit>) + 1));
+    return out_;
+  }
+
+ private:
+  struct Visit {
+    std::vector<uint64_t> asleep;  // keys asleep at the last expansion, sorted
+    int64_t depth;                 // smallest depth expanded at
+  };
+  struct Frame {
+    Snapshot snapshot;
+    int64_t depth;
+    std::vector<Action> actions;
+    std::vector<uint64_t> keys;
+    std::vector<uint32_t> todo;  // choices to explore here, in order
+    size_t next = 0;
+    SleepSet<F> sleep;  // asleep here; grows by the transitions explored
+  };
+
+  void Loop() {
+    while (go_ && !stack_.empty()) {
+      Frame& top = stack_.back();
+      FL_CHECK(tape_.choices.size() + 1 == stack_.size());
+      if (top.next == top.todo.size()) {
+        stack_.pop_back();
+        if (!stack_.empty()) tape_.choices.pop_back();
+        continue;
+      }
+      const Progress progress{out_.states, out_.transitions, out_.depth,
+                              static_cast<int64_t>(stack_.size()), 0};
+      if (budget_.Exceeded(progress, &out_.stop)) {
+        go_ = false;
+        break;
+      }
+      Step(top);
+    }
+    stack_.clear();
+  }
+
+  // Takes the frame's next transition and enters the state it reaches.
+  void Step(Frame& top) {
+    const uint32_t choice = top.todo[top.next++];
+    const Action& a = top.actions[choice];
+    ex_.Restore(top.snapshot);
+    Sleeper<F> t{top.keys[choice], model_.FootprintOf(ex_.state(), a)};
+    ex_.Apply(choice, a);
+    model_.FinishFootprint(ex_.state(), t.footprint);
+    ++out_.transitions;
+    SleepSet<F> child;
+    if (por_.reduce) {
+      for (const Sleeper<F>& z : top.sleep) {
+        if (model_.Independent(z.footprint, t.footprint)) child.push_back(z);
+      }
+      AddSleeper(top.sleep, std::move(t));
+    }
+    const int64_t depth = top.depth + 1;  // `top` may move in Enter
+    tape_.choices.push_back(choice);
+    if (!Enter(std::move(child), depth)) tape_.choices.pop_back();
+  }
+
+  // Visits the executor's current state with sleep set `z`; pushes a frame
+  // if anything is left to explore there. False if nothing was pushed.
+  bool Enter(SleepSet<F> z, int64_t depth) {
+    out_.depth = std::max(out_.depth, depth);
+    Frame f{Snapshot{}, depth, {}, {}, {}, 0, {}};
+    ex_.Actions(f.actions);
+    for (const Action& a : f.actions) {
+      f.keys.push_back(model_.ActionKey(ex_.state(), a));
+    }
+    CheckKeys(f.keys, z);
+    bool fresh = true;
+    std::vector<uint32_t> todo;
+    if (cache_) {
+      fresh = Revisit(f, z, depth, todo);
+    } else {
+      ++out_.states;
+    }
+    if (fresh && !Judge()) return false;
+    if (fresh) {
+      for (uint32_t i = 0; i < f.actions.size(); ++i) {
+        if (!Asleep(z, f.keys[i])) todo.push_back(i);
+      }
+      out_.pruned += static_cast<int64_t>(f.actions.size() - todo.size());
+      if (cache_) visited_[ex_.Fingerprint()] = {Keys(z), depth};
+    }
+    if (f.actions.empty() && fresh && por_.on_final) por_.on_final(ex_.Digest());
+    if (todo.empty()) {
+      ++out_.executions;
+      return false;
+    }
+    if (depth >= options_.limits.depth_max) {
+      out_.depth_cut = true;
+      ++out_.executions;
+      return false;
+    }
+    if (por_.verify) {
+      const absl::Status st = VerifyIndependence(model_, CurrentTape());
+      if (!st.ok()) std::fprintf(stderr, "faultline: %s\n", st.ToString().c_str());
+      FL_CHECK(st.ok());
+    }
+    f.todo = std::move(todo);
+    f.sleep = std::move(z);
+    f.snapshot = ex_.Take();
+    stack_.push_back(std::move(f));
+    return true;
+  }
+
+  // Stateful search: whether the state is new (true) or what to explore again
+  // at a known state (`todo`, and the frame's sleep set in `z`).
+  bool Revisit(const Frame& f, SleepSet<F>& z, int64_t depth,
+               std::vector<uint32_t>& todo) {
+    auto it = visited_.find(ex_.Fingerprint());
+    if (it == visited_.end()) {
+      ++out_.states;
+      return true;
+    }
+    Visit& v = it->second;
+    if (depth < v.depth && out_.depth_cut) {  // its subtree may have been cut
+      v.depth = depth;
+      for (uint32_t i = 0; i < f.actions.size(); ++i) {
+        if (!Asleep(z, f.keys[i])) todo.push_back(i);
+      }
+      z = Intersect(z, v.asleep);
+      v.asleep = Keys(z);
+      return false;
+    }
+    for (uint32_t i = 0; i < f.actions.size(); ++i) {
+      if (std::binary_search(v.asleep.begin(), v.asleep.end(), f.keys[i]) &&
+          !Asleep(z, f.keys[i])) {
+        todo.push_back(i);
+      }
+    }
+    out_.pruned -= static_cast<int64_t>(todo.size());
+    z = Intersect(z, v.asleep);
+    v.asleep = Keys(z);
+    return false;
+  }
+
+  static std::vector<uint64_t> Keys(const SleepSet<F>& z) {
+    std::vector<uint64_t> keys;
+    keys.reserve(z.size());
+    for (const Sleeper<F>& s : z) keys.push_back(s.key);
+    return keys;
+  }
+
+  // Checks the properties on a newly reached state; false if it must stop.
+  bool Judge() {
+    out_.violated = tracker_.Check(ex_.state());
+    if (out_.violated >= 0) {
+      out_.stop = Stop::kViolation;
+      out_.tape = CurrentTape();
+      go_ = false;
+      return false;
+    }
+    if (out_.states >= options_.limits.states_max) {
+      out_.stop = Stop::kStates;
+      go_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  // Keys name enabled actions uniquely, and everything asleep is enabled
+  // (an independent action never disables a sleeping one).
+  void CheckKeys(const std::vector<uint64_t>& keys, const SleepSet<F>& z) {
+    std::vector<uint64_t> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    FL_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+    for (const Sleeper<F>& s : z) {
+      FL_CHECK(std::binary_search(sorted.begin(), sorted.end(), s.key));
+    }
+  }
+
+  Tape CurrentTape() const { return tape_; }
+
+  const M& model_;
+  const ExploreOptions& options_;
+  PorOptions por_;
+  const bool cache_;  // stateful: the model's digest identifies its state
+  Budget budget_;
+  Executor<M> ex_;
+  PropertyTracker<typename M::State> tracker_;
+  absl::flat_hash_map<uint64_t, Visit> visited_;
+  std::vector<Frame> stack_;
+  Tape tape_;  // the choices leading to the state being entered
+  Outcome out_;
+  bool go_ = true;
+};
+
+}  // namespace internal
+
+// Depth-first search with sleep sets (see the top of this file). Falls back
+// to the unreduced Search when the model has no independence relation or
+// has Eventually properties (unless options.por_safety_only, which leaves
+// them unchecked); Outcome::reduced is then false.
+template <Model M>
+Outcome PorSearch(const M& model, const ExploreOptions& options,
+                  PorOptions por = {}) {
+  bool liveness = false;
+  for (const auto& p : model.properties()) {
+    liveness = liveness || p.kind == PropertyKind::kEventually;
+  }
+  if constexpr (PartialOrderModel<M>) {
+    if (!liveness || options.por_safety_only) {
+      return internal::SleepSetSearch<M>(model, options, std::move(por)).Run();
+    }
+  }
+  // Unreduced, breadth-first: the default search, so the verdict is the one
+  // the model gets without --por (DFS with a visited set can stop at the
+  // depth bound where BFS completes).
+  ExploreOptions plain = options;
+  plain.por = false;
+  plain.strategy = Strategy::kBfs;
+  return Search(model, plain);
+}
+
+template <Model M>
+Outcome PorExplore(const M& model, const ExploreOptions& options) {
+  PorOptions por;
+  por.verify = options.por_verify;
+  return PorSearch(model, options, std::move(por));
+}
+
+}  // namespace faultline
+
+#endif  // FAULTLINE_HARNESS_POR_H_

@@ -1,0 +1,410 @@
+// Partial-order reduction (harness/por.h): the reduced search decides every
+// registered model as the unreduced one does, visits exactly the same states,
+// takes fewer transitions; stateless search of opaque nodes reaches the same
+// final states in fewer executions; and a false independence claim is caught.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "harness/checker.h"
+#include "harness/explore.h"
+#include "harness/por.h"
+#include "harness/random.h"
+#include "harness/registry.h"
+#include "harness/stable_hash.h"
+#include "harness/verdict.h"
+
+namespace faultline {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Every registered model: the same verdict with and without --por.
+
+std::vector<std::string> EntryNames() {
+  std::vector<std::string> names;
+  for (const Entry& e : Registry()) names.push_back(e.name);
+  return names;
+}
+
+class PorEveryEntry : public testing::TestWithParam<std::string> {};
+
+// The entry's expectation is its unreduced verdict (pinned by protocols_test
+// with the same default bounds); a reduced pass must also have visited the
+// same number of states as the unreduced search, since sleep sets prune
+// transitions only.
+TEST_P(PorEveryEntry, SameVerdictAsUnreduced) {
+  const Entry* entry = FindEntry(GetParam());
+  ASSERT_NE(entry, nullptr);
+  const auto checker = entry->make(DefaultConfig(*entry));
+  ExploreOptions options;
+  options.limits = entry->limits;
+  options.strategy = Strategy::kDfs;
+  options.por = true;
+  const Outcome reduced = checker->Explore(options);
+  const Verdict verdict = Judge(*checker, reduced);
+  if (entry->expect_pass) {
+    EXPECT_EQ(verdict.name, "pass") << verdict.detail;
+  } else {
+    // Depth-first search may meet another of the model's bugs first (BFS
+    // meets the shallowest): the trace must reproduce whichever it names.
+    ASSERT_EQ(verdict.name, "violation") << verdict.detail;
+    Trace trace = checker->Record(reduced.tape);
+    trace.property = verdict.property;
+    trace.loop_start = reduced.loop_start;
+    EXPECT_EQ(checker->Replay(trace, nullptr).kind, ReplayResult::Kind::kReproduced);
+  }
+  if (!reduced.reduced || !entry->expect_pass || reduced.states > 50'000) return;
+  options.por = false;
+  const Outcome plain = checker->Explore(options);
+  EXPECT_EQ(reduced.states, plain.states);
+  EXPECT_LE(reduced.transitions, plain.transitions);
+  EXPECT_EQ(reduced.sometimes_reached, plain.sometimes_reached);
+}
+
+// The world's independence claims hold on the first states of every model:
+// each claimed pair commutes when run in both orders.
+TEST_P(PorEveryEntry, IndependenceClaimsCommute) {
+  const Entry* entry = FindEntry(GetParam());
+  ASSERT_NE(entry, nullptr);
+  const auto checker = entry->make(DefaultConfig(*entry));
+  ExploreOptions options;
+  options.limits = entry->limits;
+  options.limits.states_max = 150;
+  options.strategy = Strategy::kDfs;
+  options.por = true;
+  options.por_verify = true;  // a false claim is an internal error (exit 3)
+  const Outcome o = checker->Explore(options);
+  EXPECT_GT(o.states, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Registry, PorEveryEntry, testing::ValuesIn(EntryNames()),
+    [](const testing::TestParamInfo<std::string>& info) {
+      std::string name = info.param;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+// Measured reductions: the same states, fewer transitions.
+TEST(PorReduction, FewerTransitionsOnTextbookProtocols) {
+  for (const char* name : {"ricart-agrawala", "chang-roberts", "paxos"}) {
+    const Entry* entry = FindEntry(name);
+    ASSERT_NE(entry, nullptr) << name;
+    absl::StatusOr<Config> config =
+        ParseConfig(*entry, std::string(name) == "paxos" ? "crashes=0" : "");
+    ASSERT_TRUE(config.ok()) << config.status();
+    const auto checker = entry->make(*config);
+    ExploreOptions options;
+    options.strategy = Strategy::kDfs;
+    const Outcome plain = checker->Explore(options);
+    options.por = true;
+    options.por_safety_only = true;  // two of them have liveness properties
+    const Outcome reduced = checker->Explore(options);
+    ASSERT_EQ(plain.stop, Stop::kComplete) << name;
+    ASSERT_EQ(reduced.stop, Stop::kComplete) << name;
+    EXPECT_TRUE(reduced.reduced) << name;
+    EXPECT_EQ(reduced.states, plain.states) << name;
+    EXPECT_LT(reduced.transitions, plain.transitions) << name;
+    EXPECT_GT(reduced.pruned, 0) << name;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Stateful search: the revisit rule. Without it (a state reached again with a
+// smaller sleep set is not re-expanded) some protocol loses states.
+
+// ---------------------------------------------------------------------------
+// A small protocol with opaque and value nodes. Senders 1..3 each send
+// Ping(id) to node 0, which logs the sender and answers Pong; a sender logs
+// the Pong. Pongs to different senders commute with each other and with
+// pings; pings to node 0 do not. Bug under test ("first-ping"): the first
+// ping logged must not come from sender 3.
+
+struct Note {
+  int32_t from;
+  bool pong = false;
+  auto operator<=>(const Note&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Note& n) { return H::combine(std::move(h), n.from, n.pong); }
+  std::string ToString() const { return absl::StrCat(pong ? "Pong(" : "Ping(", from, ")"); }
+};
+
+// Node state behind a heap buffer nobody can copy, as a C library would keep it.
+class HeapLog {
+ public:
+  HeapLog() : cells_(std::make_unique<int32_t[]>(kCells)) {}
+  HeapLog(const HeapLog&) = delete;
+  HeapLog& operator=(const HeapLog&) = delete;
+  void Push(int32_t v) {
+    FL_CHECK(used_ < kCells);
+    cells_[used_++] = v;
+  }
+  int32_t Get(size_t i) const { return cells_[i]; }
+  size_t Count() const { return used_; }
+  std::string ToString() const { return absl::StrCat(used_, " logged"); }
+
+ private:
+  static constexpr size_t kCells = 8;
+  std::unique_ptr<int32_t[]> cells_;
+  size_t used_ = 0;
+};
+
+struct ValueLog {
+  std::vector<int32_t> cells;
+  void Push(int32_t v) { cells.push_back(v); }
+  int32_t Get(size_t i) const { return cells[i]; }
+  size_t Count() const { return cells.size(); }
+  auto operator<=>(const ValueLog&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const ValueLog& n) { return H::combine(std::move(h), n.cells); }
+  std::string ToString() const { return absl::StrCat(cells.size(), " logged"); }
+};
+
+template <typename Self, typename NodeT>
+struct PingLogic {
+  using Msg = Note;
+  using Op = int;
+  using Obs = int;
+  bool bug_check = false;  // add the Always property "first-ping"
+  int NodeCount() const { return 4; }
+  std::vector<ClientRequest<Op>> Requests() const { return {}; }
+  void OnStart(NodeT&, Out<Self>& out) const {
+    if (out.self() != 0) out.Send(0, {out.self()});
+  }
+  void OnMessage(NodeT& n, NodeId from, const Note& m, Out<Self>& out) const {
+    n.Push(m.from);
+    if (!m.pong) out.Send(from, {m.from, true});
+  }
+  void OnTimer(NodeT&, TimerId, Out<Self>&) const {}
+  void OnRequest(NodeT&, const Op&, Out<Self>&) const {}
+  void OnRecover(NodeT&, Out<Self>&) const {}
+  std::vector<Property<World<Self>>> Properties() const {
+    using W = World<Self>;
+    std::vector<Property<W>> out{Sometimes<W>("all-ponged", [](const W& w) {
+      return w.node(1).Count() + w.node(2).Count() + w.node(3).Count() == 3;
+    })};
+    if (bug_check) {
+      out.push_back(Always<W>("first-ping", [](const W& w) {
+        return w.node(0).Count() == 0 || w.node(0).Get(0) != 3;
+      }));
+    }
+    return out;
+  }
+};
+
+// With a Fingerprint the digest tells final states apart; PorOptions::stateless
+// still searches it as a tree, as an opaque node without one is searched.
+struct FingerprintedHeapLog : HeapLog {
+  uint64_t Fingerprint() const {
+    std::vector<int32_t> cells;
+    for (size_t i = 0; i < Count(); ++i) cells.push_back(Get(i));
+    return StableHash(cells);
+  }
+};
+
+template <typename NodeT>
+struct OpaquePingOf : PingLogic<OpaquePingOf<NodeT>, NodeT> {
+  using Node = NodeT;
+  std::unique_ptr<Node> Init(NodeId) const { return std::make_unique<Node>(); }
+};
+using OpaquePing = OpaquePingOf<HeapLog>;
+using FingerprintedPing = OpaquePingOf<FingerprintedHeapLog>;
+
+struct ValuePing : PingLogic<ValuePing, ValueLog> {
+  using Node = ValueLog;
+  Node Init(NodeId) const { return {}; }
+};
+
+static_assert(!std::copyable<World<OpaquePing>>);
+static_assert(PartialOrderModel<ActorModel<OpaquePing>>);
+static_assert(!World<FingerprintedPing>::kValueNodes);
+
+struct Finals {
+  std::set<uint64_t> digests;
+  Outcome outcome;
+};
+
+template <typename P>
+Finals Stateless(bool reduce, bool bug_check, WorldOptions world = {}) {
+  P protocol;
+  protocol.bug_check = bug_check;
+  ActorModel<P> model(protocol, world);
+  Finals f;
+  PorOptions por;
+  por.reduce = reduce;
+  por.stateless = !World<P>::kValueNodes;
+  por.on_final = [&f](uint64_t d) { f.digests.insert(d); };
+  f.outcome = PorSearch(model, ExploreOptions{}, std::move(por));
+  return f;
+}
+
+// Stateful search (value nodes, visited set with the revisit rule) visits
+// exactly the states of the unreduced search under every fault and link model.
+TEST(PorStateful, SameStatesUnderEveryFaultAndLinkModel) {
+  for (int faults = 0; faults < 16; ++faults) {
+    WorldOptions world;
+    world.crashes_max = faults & 1;
+    world.drops_max = (faults >> 1) & 1;
+    world.duplicates_max = (faults >> 2) & 1;
+    world.links = (faults >> 3) & 1 ? LinkOrder::kFifo : LinkOrder::kUnordered;
+    world.crash = CrashModel::kRecover;
+    ActorModel<ValuePing> model(ValuePing{}, world);
+    const Outcome plain = Search(model, ExploreOptions{});
+    const Outcome reduced = PorSearch(model, ExploreOptions{});
+    ASSERT_EQ(plain.stop, Stop::kComplete);
+    ASSERT_EQ(reduced.stop, Stop::kComplete);
+    EXPECT_TRUE(reduced.reduced);
+    EXPECT_EQ(reduced.states, plain.states) << faults;
+    EXPECT_LT(reduced.transitions, plain.transitions) << faults;
+    EXPECT_EQ(reduced.sometimes_reached, plain.sometimes_reached) << faults;
+  }
+}
+
+TEST(PorStateless, OpaqueNodesReachTheSameFinalStatesInFewerExecutions) {
+  for (int crashes : {0, 1}) {
+    WorldOptions world;
+    world.crashes_max = crashes;
+    const Finals plain = Stateless<FingerprintedPing>(false, false, world);
+    const Finals reduced = Stateless<FingerprintedPing>(true, false, world);
+    ASSERT_EQ(plain.outcome.stop, Stop::kComplete);
+    ASSERT_EQ(reduced.outcome.stop, Stop::kComplete);
+    EXPECT_FALSE(plain.digests.empty());
+    EXPECT_EQ(reduced.digests, plain.digests) << crashes;
+    EXPECT_EQ(reduced.outcome.sometimes_reached, plain.outcome.sometimes_reached);
+    EXPECT_TRUE(reduced.outcome.sometimes_reached[0]);
+    EXPECT_LT(reduced.outcome.executions, plain.outcome.executions) << crashes;
+    EXPECT_LT(reduced.outcome.transitions, plain.outcome.transitions) << crashes;
+    EXPECT_EQ(reduced.outcome.depth, plain.outcome.depth);
+    std::printf("opaque ping crashes=%d: unreduced %lld executions %lld transitions, "
+                "reduced %lld executions %lld transitions, %zu final states\n",
+                crashes, static_cast<long long>(plain.outcome.executions),
+                static_cast<long long>(plain.outcome.transitions),
+                static_cast<long long>(reduced.outcome.executions),
+                static_cast<long long>(reduced.outcome.transitions), plain.digests.size());
+  }
+}
+
+TEST(PorStateless, OpaqueNodesFindTheBugAndItReplays) {
+  const Finals plain = Stateless<OpaquePing>(false, true);
+  const Finals reduced = Stateless<OpaquePing>(true, true);
+  ASSERT_EQ(plain.outcome.stop, Stop::kViolation);
+  ASSERT_EQ(reduced.outcome.stop, Stop::kViolation);
+  EXPECT_LT(reduced.outcome.executions, plain.outcome.executions);
+  OpaquePing bugged;
+  bugged.bug_check = true;
+  auto checker = MakeActorChecker(std::move(bugged), WorldOptions{});
+  Trace trace = checker->Record(reduced.outcome.tape);
+  trace.property = "first-ping";
+  EXPECT_EQ(checker->Replay(trace, nullptr).kind, ReplayResult::Kind::kReproduced);
+}
+
+// The value twin, searched statefully, and the opaque twin, searched as a
+// tree, reach as many final states with and without reduction.
+TEST(PorStateless, OpaqueAndValueTwinsAgree) {
+  const Finals opaque = Stateless<FingerprintedPing>(true, false);
+  const Finals value = Stateless<ValuePing>(true, false);
+  const Finals value_plain = Stateless<ValuePing>(false, false);
+  EXPECT_EQ(opaque.digests.size(), value.digests.size());
+  EXPECT_EQ(value.digests, value_plain.digests);
+  EXPECT_EQ(value.outcome.states, value_plain.outcome.states);
+  EXPECT_LT(value.outcome.transitions, value_plain.outcome.transitions);
+}
+
+// ---------------------------------------------------------------------------
+// False independence claims are caught by running both orders.
+
+// x starts at 1; "add" adds one, "double" doubles: they do not commute.
+struct Counter {
+  int32_t x = 1;
+  auto operator<=>(const Counter&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Counter& c) { return H::combine(std::move(h), c.x); }
+};
+
+struct OverclaimingCounter {
+  using State = Counter;
+  using Action = int;
+  using Footprint = int;
+  int InitCount() const { return 1; }
+  State Init(int) const { return {}; }
+  void Actions(const State& s, std::vector<Action>& out) const {
+    out.clear();
+    if (s.x < 16) out = {0, 1};
+  }
+  void Step(State& s, const Action& a, std::string*) const { s.x = a == 0 ? s.x + 1 : s.x * 2; }
+  std::string Describe(const State&, const Action& a) const { return a == 0 ? "add" : "double"; }
+  std::string DescribeState(const State& s) const { return absl::StrCat("x=", s.x); }
+  uint64_t Digest(const State& s) const { return StableHash(s); }
+  bool Dedupable() const { return true; }
+  const std::vector<Property<State>>& properties() const { return properties_; }
+  uint64_t ActionKey(const State&, const Action& a) const { return a; }
+  Footprint FootprintOf(const State&, const Action& a) const { return a; }
+  void FinishFootprint(const State&, Footprint&) const {}
+  bool Independent(Footprint, Footprint) const { return claim_; }
+
+  bool claim_ = true;
+  std::vector<Property<State>> properties_;
+};
+
+TEST(PorIndependence, AFalseClaimIsCaught) {
+  OverclaimingCounter model;
+  const absl::Status st = VerifyIndependence(model, Tape{0, {}});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("'add' and 'double'"), std::string::npos) << st;
+  model.claim_ = false;  // claiming nothing is always true
+  EXPECT_TRUE(VerifyIndependence(model, Tape{0, {}}).ok());
+}
+
+// The actor world with its relation replaced by "everything commutes": two
+// pings to node 0 do not, and the check says so in the first state.
+struct OverclaimingWorld : ActorModel<ValuePing> {
+  using ActorModel<ValuePing>::ActorModel;
+  static bool Independent(const Footprint&, const Footprint&) { return true; }
+};
+
+TEST(PorIndependence, AnOverclaimingWorldIsCaught) {
+  OverclaimingWorld bad(ValuePing{}, WorldOptions{});
+  const absl::Status st = VerifyIndependence(bad, Tape{0, {}});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("deliver Ping("), std::string::npos) << st;
+  ActorModel<ValuePing> good(ValuePing{}, WorldOptions{});
+  EXPECT_TRUE(VerifyIndependence(good, Tape{0, {}}).ok());
+}
+
+// Random reachable states of the ping protocol under every link model and
+// fault: each claimed pair commutes.
+TEST(PorIndependence, WorldClaimsHoldOnRandomStates) {
+  for (LinkOrder links : {LinkOrder::kUnordered, LinkOrder::kFifo}) {
+    WorldOptions world;
+    world.links = links;
+    world.crashes_max = 1;
+    world.drops_max = 1;
+    world.duplicates_max = 1;
+    world.crash = CrashModel::kRecover;
+    ActorModel<ValuePing> model(ValuePing{}, world);
+    Rng rng(7);
+    std::vector<Event> actions;
+    for (int walk = 0; walk < 40; ++walk) {
+      Executor<ActorModel<ValuePing>> ex(model);
+      ex.Reset(0);
+      for (int step = 0; step < 12; ++step) {
+        const absl::Status st = VerifyIndependence(model, ex.tape());
+        ASSERT_TRUE(st.ok()) << st;
+        ex.Actions(actions);
+        if (actions.empty()) break;
+        const uint32_t i = static_cast<uint32_t>(rng.Below(actions.size()));
+        ex.Apply(i, actions[i]);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace faultline
