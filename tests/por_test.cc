@@ -2,10 +2,16 @@
 // registered model as the unreduced one does, visits exactly the same states,
 // takes fewer transitions; stateless search of opaque nodes reaches the same
 // final states in fewer executions; and a false independence claim is caught.
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +24,7 @@
 #include "harness/registry.h"
 #include "harness/stable_hash.h"
 #include "harness/verdict.h"
+#include "tests/registry_params.h"
 
 namespace faultline {
 namespace {
@@ -25,13 +32,15 @@ namespace {
 // ---------------------------------------------------------------------------
 // Every registered model: the same verdict with and without --por.
 
-std::vector<std::string> EntryNames() {
-  std::vector<std::string> names;
-  for (const Entry& e : Registry()) names.push_back(e.name);
-  return names;
-}
-
 class PorEveryEntry : public testing::TestWithParam<std::string> {};
+
+ExploreOptions ReducedOptions(const Entry& entry) {
+  ExploreOptions options;
+  options.limits = entry.limits;
+  options.strategy = Strategy::kDfs;
+  options.por = true;
+  return options;
+}
 
 // The entry's expectation is its unreduced verdict (pinned by protocols_test
 // with the same default bounds); a reduced pass must also have visited the
@@ -41,10 +50,7 @@ TEST_P(PorEveryEntry, SameVerdictAsUnreduced) {
   const Entry* entry = FindEntry(GetParam());
   ASSERT_NE(entry, nullptr);
   const auto checker = entry->make(DefaultConfig(*entry));
-  ExploreOptions options;
-  options.limits = entry->limits;
-  options.strategy = Strategy::kDfs;
-  options.por = true;
+  ExploreOptions options = ReducedOptions(*entry);
   const Outcome reduced = checker->Explore(options);
   const Verdict verdict = Judge(*checker, reduced);
   if (entry->expect_pass) {
@@ -72,25 +78,16 @@ TEST_P(PorEveryEntry, IndependenceClaimsCommute) {
   const Entry* entry = FindEntry(GetParam());
   ASSERT_NE(entry, nullptr);
   const auto checker = entry->make(DefaultConfig(*entry));
-  ExploreOptions options;
-  options.limits = entry->limits;
+  ExploreOptions options = ReducedOptions(*entry);
   options.limits.states_max = 150;
-  options.strategy = Strategy::kDfs;
-  options.por = true;
+  options.por_safety_only = true;  // verify models with liveness too
   options.por_verify = true;  // a false claim is an internal error (exit 3)
   const Outcome o = checker->Explore(options);
   EXPECT_GT(o.states, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Registry, PorEveryEntry, testing::ValuesIn(EntryNames()),
-    [](const testing::TestParamInfo<std::string>& info) {
-      std::string name = info.param;
-      for (char& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return name;
-    });
+    Registry, PorEveryEntry, testing::ValuesIn(EntryNames()), EntryTestName);
 
 // Measured reductions: the same states, fewer transitions.
 TEST(PorReduction, FewerTransitionsOnTextbookProtocols) {
@@ -404,6 +401,42 @@ TEST(PorIndependence, WorldClaimsHoldOnRandomStates) {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// The command line: --por and --por-safety.
+
+struct CliRun {
+  int code;
+  std::string out;
+};
+
+CliRun RunFaultline(const std::string& args) {
+  const char* bin = std::getenv("FAULTLINE_BIN");
+  FL_CHECK(bin != nullptr);
+  const std::string dir = testing::TempDir() + "/por_cli";
+  const std::string cmd = absl::StrCat("mkdir -p ", dir, " && cd ", dir, " && ", bin,
+                                       " ", args, " >out.txt 2>&1");
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(dir + "/out.txt");
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WEXITSTATUS(status), text.str()};
+}
+
+TEST(PorCli, ReducesSafetyAndSaysWhenItDoesNot) {
+  const CliRun por = RunFaultline("check two-phase-commit --por-safety");
+  EXPECT_EQ(por.code, 0) << por.out;
+  EXPECT_NE(por.out.find("por=sleep-sets,safety-only"), std::string::npos) << por.out;
+  EXPECT_NE(por.out.find("transitions skipped as asleep"), std::string::npos) << por.out;
+  EXPECT_NE(por.out.find("Eventually properties are not checked"), std::string::npos);
+  const CliRun live = RunFaultline("check two-phase-commit --por");
+  EXPECT_EQ(live.code, 0) << live.out;
+  EXPECT_NE(live.out.find("note: --por is off"), std::string::npos) << live.out;
+  EXPECT_NE(live.out.find("verdict: pass"), std::string::npos) << live.out;
+  const CliRun bad = RunFaultline("check paxos --por --strategy bfs");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 1) << bad.out;
 }
 
 }  // namespace

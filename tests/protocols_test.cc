@@ -7,15 +7,10 @@
 #include "gtest/gtest.h"
 #include "harness/registry.h"
 #include "harness/verdict.h"
+#include "tests/registry_params.h"
 
 namespace faultline {
 namespace {
-
-std::vector<std::string> EntryNames() {
-  std::vector<std::string> names;
-  for (const Entry& e : Registry()) names.push_back(e.name);
-  return names;
-}
 
 class EveryEntry : public testing::TestWithParam<std::string> {};
 
@@ -42,14 +37,7 @@ TEST_P(EveryEntry, MeetsItsExpectation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Registry, EveryEntry, testing::ValuesIn(EntryNames()),
-    [](const testing::TestParamInfo<std::string>& info) {
-      std::string name = info.param;
-      for (char& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return name;
-    });
+    Registry, EveryEntry, testing::ValuesIn(EntryNames()), EntryTestName);
 
 TEST(Registry, NamesAreKebabCaseAndUnique) {
   std::vector<std::string> names = EntryNames();
