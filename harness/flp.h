@@ -59,9 +59,6 @@ inline constexpr Valence kBivalent = 3;
 // "{0,1}", "{0}", "{1}", "{}"; inexact answers (sampled) get a leading ">=".
 std::string ValenceText(Valence v, bool exact);
 
-// The property name of an adversary run in a trace (traces/README.md).
-inline constexpr char kFlpProperty[] = "termination (FLP adversary)";
-
 template <typename P>
 class ConsensusModel {
  public:
@@ -511,10 +508,12 @@ class FlpChecker final : public Checker {
       view = BuildView(*model_, TapeOf(trace), -1);
       view.protocol = trace.protocol;
       view.property = trace.property;
-      if (r.kind == ReplayResult::Kind::kReproduced) {
-        view.violated_step = static_cast<int>(view.steps.size()) - 1;
-        view.steps.back().violated = true;
-      }
+      // Not a counterexample: say what the run shows instead.
+      view.verdict = r.kind == ReplayResult::Kind::kReproduced
+                         ? absl::StrCat("FLP adversary: bivalent and undecided after every "
+                                        "one of ", trace.steps.size(),
+                                        " steps, no crash; each phase delivers the then-oldest message")
+                         : absl::StrCat("not an FLP adversary run: ", r.message);
     } else {
       FL_ASSIGN_OR_RETURN(view, inner_->View(trace));
     }

@@ -97,7 +97,9 @@ class Diagram {
   std::string Draw() {
     std::string out = Header();
     for (size_t k = 0; k < view_.steps.size(); ++k) Step(static_cast<int>(k), out);
-    if (view_.violated_step >= 0) {
+    if (!view_.verdict.empty()) {
+      absl::StrAppend(&out, view_.verdict, "\n");
+    } else if (view_.violated_step >= 0) {
       absl::StrAppend(&out, Paint(kRed, absl::StrCat(
                                             "!!! ", view_.property,
                                             " violated after step ",

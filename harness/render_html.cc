@@ -104,7 +104,8 @@ constexpr char kScript[] = R"HTML(</script>
   document.title = 'faultline: ' + data.protocol;
   document.getElementById('title').textContent =
       data.protocol + ' \u2014 ' + (nSteps - 1) + ' steps';
-  document.getElementById('violation').textContent = data.violated_step >= 0
+  document.getElementById('violation').textContent = data.verdict ? data.verdict
+      : data.violated_step >= 0
       ? 'property ' + data.property + ' violated after step ' + data.violated_step
       : 'property ' + data.property + ' holds after every step';
 
@@ -268,7 +269,7 @@ nlohmann::json ViewJson(const TraceView& view) {
     events.push_back({{"step", e.step}, {"node", e.node}, {"clock", e.clock}});
   }
   return {{"protocol", view.protocol}, {"property", view.property},
-          {"violated_step", view.violated_step}, {"columns", view.columns},
+          {"violated_step", view.violated_step}, {"verdict", view.verdict}, {"columns", view.columns},
           {"steps", steps}, {"messages", messages}, {"events", events}};
 }
 

@@ -20,6 +20,10 @@ namespace faultline {
 
 inline constexpr int kTraceVersion = 1;
 
+// The property name of an FLP adversary run (harness/flp.h): a witness that
+// the protocol stays undecided, not a counterexample (traces/README.md).
+inline constexpr char kFlpProperty[] = "termination (FLP adversary)";
+
 struct TraceStep {
   uint32_t choice = 0;
   uint64_t digest = 0;

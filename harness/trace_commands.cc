@@ -180,6 +180,12 @@ int RunShrink(const std::vector<std::string>& args, std::ostream& out,
   absl::StatusOr<Loaded> loaded = Load(a->file);
   if (!loaded.ok()) return Fail(err, loaded.status(), kExitUsage);
   const Trace& trace = loaded->trace;
+  if (trace.property == kFlpProperty) {
+    return Fail(err, absl::InvalidArgumentError(
+                         "an FLP adversary run is not a counterexample: every "
+                         "step keeps it bivalent, so there is nothing to shrink"),
+                kExitUsage);
+  }
   out << "shrink: " << trace.protocol << ", property " << trace.property
       << ", " << trace.steps.size() << " steps\n";
   absl::StatusOr<ShrinkResult> r =

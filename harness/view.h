@@ -86,6 +86,9 @@ struct TraceView {
   std::string protocol;
   std::string property;
   int violated_step = -1;  // first step after which the property fails
+  // Set when the trace is not a counterexample (an FLP adversary run): the
+  // line that ends the diagram instead of "violated after step" / "holds".
+  std::string verdict;
 };
 
 template <typename M>

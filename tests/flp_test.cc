@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/cli.h"
 #include "harness/flp.h"
 #include "harness/registry.h"
 #include "harness/reproduce.h"
@@ -280,6 +281,25 @@ TEST(Reproduce, FlpPrintsBothLemmasAndWritesTraces) {
   std::ostringstream out2, err2;
   EXPECT_EQ(RunReproduce({"flp", "--steps", "0"}, out2, err2), 2);
   EXPECT_THAT(err2.str(), HasSubstr("--steps"));
+}
+
+// An adversary run is a witness, not a counterexample: `show` says what it
+// shows (no "violated" line) and `shrink` refuses it with one line.
+TEST(Reproduce, ShowAndShrinkTreatTheAdversaryRunAsAWitness) {
+  std::ostringstream out, err;
+  const std::string dir = testing::TempDir() + "/flp-show";
+  ASSERT_EQ(RunReproduce({"flp", "--steps", "20", "--trace-dir", dir}, out, err), 0)
+      << err.str();
+  const std::string trace = dir + "/flp-paxos.trace";
+  std::ostringstream shown, shown_err;
+  ASSERT_EQ(RunCli({"show", trace, "--color", "never"}, shown, shown_err), 0)
+      << shown_err.str();
+  EXPECT_THAT(shown.str(), HasSubstr("FLP adversary: bivalent and undecided"));
+  EXPECT_THAT(shown.str(), HasSubstr("{0,1}"));
+  EXPECT_THAT(shown.str(), ::testing::Not(HasSubstr("violated")));
+  std::ostringstream shrunk, shrunk_err;
+  EXPECT_EQ(RunCli({"shrink", trace}, shrunk, shrunk_err), 2);
+  EXPECT_THAT(shrunk_err.str(), HasSubstr("not a counterexample"));
 }
 
 }  // namespace
