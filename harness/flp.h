@@ -508,12 +508,14 @@ class FlpChecker final : public Checker {
       view = BuildView(*model_, TapeOf(trace), -1);
       view.protocol = trace.protocol;
       view.property = trace.property;
+      if (r.kind != ReplayResult::Kind::kReproduced) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("not an FLP adversary run: ", r.message));
+      }
       // Not a counterexample: say what the run shows instead.
-      view.verdict = r.kind == ReplayResult::Kind::kReproduced
-                         ? absl::StrCat("FLP adversary: bivalent and undecided after every "
-                                        "one of ", trace.steps.size(),
-                                        " steps, no crash; each phase delivers the then-oldest message")
-                         : absl::StrCat("not an FLP adversary run: ", r.message);
+      view.verdict = absl::StrCat("FLP adversary: bivalent and undecided after every one of ",
+                                  trace.steps.size(),
+                                  " steps, no crash; each phase delivers the then-oldest message");
     } else {
       FL_ASSIGN_OR_RETURN(view, inner_->View(trace));
     }

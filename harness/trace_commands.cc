@@ -228,7 +228,7 @@ int RunShow(const std::vector<std::string>& args, std::ostream& out,
     loaded->checker->Replay(trace, &narration);
     out << "\n" << narration;
   }
-  if (view->violated_step < 0) {
+  if (view->violated_step < 0 && view->verdict.empty()) {
     err << "faultline: not reproduced: every step replayed, but "
         << trace.property << " holds\n";
     return kExitInternal;
