@@ -2,12 +2,17 @@
 // the first counterexample for BFS, DFS, random, swarm, PCT and fuzzing.
 //
 //   time_to_bug [--cap S] [--seeds K] [--only PREFIX] [--no-fuzz]
+//               [--fault-steps N] [--liveness-steps B]
 //
 // Exhaustive search runs once per variant (it is deterministic); sampling
 // runs K seeds and reports the median time and steps over the seeds (a seed
 // that finds nothing within the cap counts as slower than any that did) and
 // how many seeds found the bug. Fuzzing runs `faultline fuzz` (the
 // libFuzzer binary beside this program) per seed. Prints a markdown table.
+// Variants whose violated property is a liveness (Eventually) property are
+// sampled in the bounded-liveness mode (a fault phase of N steps, then heal,
+// and the goal within B steps; defaults 10 and 50) and marked "(bounded)";
+// fuzzing has no such mode, so their fuzz cell is "n/a".
 // Not a test: it takes minutes.
 #include <algorithm>
 #include <unistd.h>
@@ -34,7 +39,16 @@ struct BenchOptions {
   int seeds = 5;
   std::string only;
   bool fuzz = true;
+  int64_t fault_steps = 10;
+  int64_t liveness_steps = 50;
 };
+
+bool ViolatesLiveness(const Entry& e) {
+  for (const PropertyInfo& p : e.make(DefaultConfig(e))->Properties()) {
+    if (p.name == e.violates) return p.kind == PropertyKind::kEventually;
+  }
+  return false;
+}
 
 struct Sample {
   bool found = false;
@@ -50,6 +64,10 @@ Sample RunExplorer(const Entry& e, Strategy s, uint64_t seed, const BenchOptions
   o.limits = e.limits;
   o.limits.seconds_max = b.cap_seconds;
   o.limits.runs_max = int64_t{1} << 40;
+  if (s != Strategy::kBfs && s != Strategy::kDfs && ViolatesLiveness(e)) {
+    o.fault_steps = b.fault_steps;
+    o.liveness_steps = b.liveness_steps;
+  }
   const Outcome out = checker->Explore(o);
   return {out.stop == Stop::kViolation, out.seconds,
           static_cast<int64_t>(out.tape.choices.size())};
@@ -91,7 +109,8 @@ std::string Cell(std::vector<Sample> samples) {
 }
 
 void Row(const Entry& e, const BenchOptions& b) {
-  std::vector<std::string> cells = {e.name};
+  const bool bounded = ViolatesLiveness(e);
+  std::vector<std::string> cells = {bounded ? absl::StrCat(e.name, " (bounded)") : e.name};
   for (Strategy s : {Strategy::kBfs, Strategy::kDfs}) {
     cells.push_back(Cell({RunExplorer(e, s, 0, b)}));
   }
@@ -100,7 +119,9 @@ void Row(const Entry& e, const BenchOptions& b) {
     for (int k = 1; k <= b.seeds; ++k) samples.push_back(RunExplorer(e, s, k * 1000003ULL, b));
     cells.push_back(Cell(samples));
   }
-  if (b.fuzz) {
+  if (b.fuzz && bounded) {
+    cells.push_back("n/a");
+  } else if (b.fuzz) {
     std::vector<Sample> samples;
     for (int k = 1; k <= b.seeds; ++k) samples.push_back(RunFuzz(e, k, b));
     cells.push_back(Cell(samples));
@@ -124,6 +145,14 @@ int Main(int argc, char** argv) {
       ++i;
     } else if (a == "--only" && has_value) {
       b.only = argv[++i];
+    } else if (a == "--fault-steps" && has_value &&
+               absl::SimpleAtoi(argv[i + 1], &b.fault_steps) && b.fault_steps >= 0 &&
+               b.fault_steps <= 1'000'000) {
+      ++i;
+    } else if (a == "--liveness-steps" && has_value &&
+               absl::SimpleAtoi(argv[i + 1], &b.liveness_steps) &&
+               b.liveness_steps >= 1 && b.liveness_steps <= 1'000'000) {
+      ++i;
     } else if (a == "--no-fuzz") {
       b.fuzz = false;
     } else {
@@ -133,8 +162,9 @@ int Main(int argc, char** argv) {
     }
   }
   std::printf("Time to first counterexample: median over %d seeds, cap %g s per "
-              "run; cells are \"time / steps\", (k/n) = seeds that found it.\n\n",
-              b.seeds, b.cap_seconds);
+              "run; cells are \"time / steps\", (k/n) = seeds that found it.\n"
+              "(bounded): sampled with --fault-steps %d --liveness-steps %d.\n\n",
+              b.seeds, b.cap_seconds, b.fault_steps, b.liveness_steps);
   std::printf("| variant | bfs | dfs | random | swarm | pct |%s\n|---|---|---|---|---|---|%s\n",
               b.fuzz ? " fuzz |" : "", b.fuzz ? "---|" : "");
   for (const Entry& e : Registry()) {

@@ -108,6 +108,20 @@ struct LoopWitness {
   }
 };
 
+// What a replayed bounded-liveness counterexample showed (strategies.h): the
+// obligations along it, and whether its liveness phase was clean.
+struct BoundedWitness {
+  Obligations owed;
+  int property = -1;            // the Eventually property the trace names
+  int64_t fault_after_heal = 0;  // first step after the heal that is a fault
+  bool repair_left = false;     // a heal or recovery still enabled at the heal
+  bool calm_at_end = false;     // a non-fault event is enabled at the end
+};
+
+// Judges a replayed bounded-liveness counterexample.
+ReplayResult ReplayBounded(const Trace& trace, const BoundedWitness& w,
+                           std::string* narration);
+
 // Judges a replayed liveness counterexample (see harness/liveness.h).
 ReplayResult ReplayLiveness(const Trace& trace, const LoopWitness& loop,
                             const std::vector<std::string>& fair_at_end,
@@ -204,6 +218,18 @@ class ModelChecker final : public Checker {
     std::string before = model_->DescribeState(ex.state());
     if (narration) absl::StrAppend(narration, "initial state\n", before, "\n");
     const bool liveness = properties[property].kind == PropertyKind::kEventually;
+    if (trace.bounded() && !liveness) {
+      return {ReplayResult::Kind::kNotViolated,
+              absl::StrCat("a bounded-liveness trace must name an eventually "
+                           "property; ", trace.property, " is not one")};
+    }
+    BoundedWitness bounded{Obligations(properties.size(), std::max<int64_t>(
+                                           trace.liveness_steps, 1)),
+                           static_cast<int>(property)};
+    if (trace.bounded()) {
+      bounded.owed.SetHeal(trace.heal_step);
+      bounded.owed.Observe(properties, ex.state(), 0);
+    }
     LoopWitness loop;
     loop.digests.push_back(ex.Digest());
     if (liveness) loop.Mark(properties[property], ex.state());
@@ -211,7 +237,8 @@ class ModelChecker final : public Checker {
     for (size_t k = 0; k < trace.steps.size(); ++k) {
       const TraceStep& step = trace.steps[k];
       ex.Actions(actions);
-      if (liveness && static_cast<int64_t>(k) >= trace.loop_start &&
+      if (trace.bounded()) NoteBoundedStep(trace, k, actions, step.choice, ex, bounded);
+      if (liveness && !trace.bounded() && static_cast<int64_t>(k) >= trace.loop_start &&
           step.choice < actions.size()) {
         loop.Observe(FairTexts(ex.state(), actions),
                      IsFair(*model_, ex.state(), actions[step.choice]), step.event);
@@ -236,12 +263,18 @@ class ModelChecker final : public Checker {
       }
       loop.digests.push_back(ex.Digest());
       if (liveness) loop.Mark(properties[property], ex.state());
+      if (trace.bounded()) bounded.owed.Observe(properties, ex.state(), k + 1);
       if (narration) {
         std::string after = model_->DescribeState(ex.state());
         absl::StrAppend(narration, "step ", k + 1, ": ", event, "\n", effects,
                         ChangedLines(before, after));
         before = std::move(after);
       }
+    }
+    if (trace.bounded()) {
+      ex.Actions(actions);
+      NoteBoundedStep(trace, trace.steps.size(), actions, 0, ex, bounded);
+      return ReplayBounded(trace, bounded, narration);
     }
     if (liveness) {
       ex.Actions(actions);
@@ -272,6 +305,27 @@ class ModelChecker final : public Checker {
       if (IsFair(*model_, s, a)) texts.push_back(model_->Describe(s, a));
     }
     return texts;
+  }
+
+  // Bounded liveness: before step k+1 (k == steps: at the end), whether the
+  // heal left something to repair, whether the step injects a fault after
+  // the heal, and whether any non-fault event is enabled.
+  void NoteBoundedStep(const Trace& trace, size_t k,
+                       const std::vector<typename M::Action>& actions,
+                       uint32_t choice, const Executor<M>& ex,
+                       BoundedWitness& w) const {
+    const auto& s = ex.state();
+    const int64_t step = static_cast<int64_t>(k);
+    if (step == trace.heal_step) {
+      for (const auto& a : actions) w.repair_left |= IsRepair(*model_, s, a);
+    }
+    if (step >= trace.heal_step && k < trace.steps.size() && choice < actions.size() &&
+        w.fault_after_heal == 0 && FaultClassOf(*model_, s, actions[choice]) >= 0) {
+      w.fault_after_heal = step + 1;
+    }
+    if (k == trace.steps.size()) {
+      for (const auto& a : actions) w.calm_at_end |= FaultClassOf(*model_, s, a) < 0;
+    }
   }
 
   // Index of the Always property named `name`, or -1.

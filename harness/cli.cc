@@ -45,6 +45,8 @@ constexpr char kUsage[] =
     "  --no-shrink (simulate and fuzz: keep the trace as found, unshrunk)\n"
     "  --por (check: partial-order reduction, sleep-set dfs; off for liveness)\n"
     "  --por-safety (as --por, also on models with liveness, left unchecked)\n"
+    "  --fault-steps N --liveness-steps B (simulate: bounded liveness; faults for\n"
+    "      N steps, then heal, and every owed eventually goal within B steps)\n"
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
@@ -108,6 +110,8 @@ struct CheckRequest {
   bool strategy_given = false;
   std::string trace_dir = "faultline-traces";
   std::string trace_path;  // -o: exact path
+  bool fault_steps_set = false;     // bounded liveness needs both
+  bool liveness_steps_set = false;
 };
 
 // --nodes N: the entry's node-count parameter under one name for every entry,
@@ -158,6 +162,14 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
   if (name == "states") return ParseInt(name, value, 1, int64_t{1} << 40, &l.states_max);
   if (name == "memory-mb") return ParseInt(name, value, 16, 1 << 24, &l.memory_mb_max);
   if (name == "runs") return ParseInt(name, value, 1, int64_t{1} << 40, &l.runs_max);
+  if (name == "fault-steps") {
+    r.fault_steps_set = true;
+    return ParseInt(name, value, 0, 1'000'000, &r.explore.fault_steps);
+  }
+  if (name == "liveness-steps") {
+    r.liveness_steps_set = true;
+    return ParseInt(name, value, 1, 1'000'000, &r.explore.liveness_steps);
+  }
   if (name == "pct-depth") {
     int64_t d = 0;
     FL_RETURN_IF_ERROR(ParseInt(name, value, 1, 64, &d));
@@ -200,6 +212,27 @@ absl::Status SetPor(CheckRequest& r, bool por, bool simulate) {
   return absl::OkStatus();
 }
 
+// Bounded liveness is a sampling mode and needs both its phases stated.
+absl::Status ValidateBounded(const CheckRequest& r, bool simulate) {
+  if (!r.fault_steps_set && !r.liveness_steps_set) return absl::OkStatus();
+  if (!simulate) {
+    return absl::InvalidArgumentError(
+        "--fault-steps and --liveness-steps are for simulate (check decides "
+        "liveness exhaustively)");
+  }
+  if (!r.fault_steps_set) {
+    return absl::InvalidArgumentError(
+        "--liveness-steps needs --fault-steps N: the budget counts from the end "
+        "of the fault phase");
+  }
+  if (!r.liveness_steps_set) {
+    return absl::InvalidArgumentError(
+        "--fault-steps needs --liveness-steps B: the steps the goal is given "
+        "after the heal");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
                                         bool simulate) {
   FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json", "no-shrink", "por", "por-safety"}));
@@ -236,6 +269,7 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   r.explore.por_safety_only = flags.switches.count("por-safety") > 0;
   FL_RETURN_IF_ERROR(SetPor(r, flags.switches.count("por") > 0 || r.explore.por_safety_only,
                             simulate));
+  FL_RETURN_IF_ERROR(ValidateBounded(r, simulate));
   return r;
 }
 
@@ -253,6 +287,13 @@ const char* StrategyName(Strategy s) {
 
 bool Sampling(Strategy s) { return s != Strategy::kBfs && s != Strategy::kDfs; }
 
+bool HasEventuallyProperty(const Checker& checker) {
+  for (const PropertyInfo& p : checker.Properties()) {
+    if (p.kind == PropertyKind::kEventually) return true;
+  }
+  return false;
+}
+
 std::string DescribeOptions(const CheckRequest& r) {
   const Limits& l = r.explore.limits;
   std::string s = absl::StrFormat(
@@ -268,6 +309,11 @@ std::string DescribeOptions(const CheckRequest& r) {
   if (r.explore.por) {
     absl::StrAppend(&s, r.explore.por_safety_only ? " por=sleep-sets,safety-only"
                                                   : " por=sleep-sets");
+  }
+  if (r.explore.liveness_steps > 0) {
+    absl::StrAppend(&s, " fault-steps=", r.explore.fault_steps, " liveness-steps=",
+                    r.explore.liveness_steps,
+                    " (then heal, recover, uniform among non-fault events)");
   }
   return s;
 }
@@ -318,6 +364,11 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
         p.states / p.seconds);
   };
   const std::unique_ptr<Checker> checker = r.entry->make(r.config);
+  if (r.explore.liveness_steps > 0 && !HasEventuallyProperty(*checker)) {
+    err << "faultline: " << r.entry->name
+        << " has no eventually property: --liveness-steps has nothing to check\n";
+    return kExitUsage;
+  }
   const Outcome o = checker->Explore(r.explore);
   if (const std::string note = r.explore.por ? PorNote(*checker, o) : "";
       !note.empty()) {
@@ -325,12 +376,14 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   }
   Verdict s = Judge(*checker, o);
   std::string trace_path;
-  if (s.name == "violation") {
+  if (s.name == "violation" || s.name == kBoundedLivenessVerdict) {
     Trace trace = checker->Record(o.tape);
     trace.protocol = r.entry->name;
     trace.config = config;
     trace.property = s.property;
     trace.loop_start = o.loop_start;
+    trace.heal_step = o.heal_step;
+    trace.liveness_steps = o.heal_step >= 0 ? o.liveness_steps : 0;
     trace.found_by = o.found_by.empty()
                          ? absl::StrCat(StrategyName(r.explore.strategy),
                                         " seed=", r.explore.seed)
@@ -342,7 +395,10 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
       return kExitInternal;
     }
     // Sampled runs are long and noisy; BFS traces are already shortest.
-    if (Sampling(r.explore.strategy) && r.shrink) {
+    if (Sampling(r.explore.strategy) && r.shrink && trace.bounded()) {
+      human << "shrink: bounded-liveness traces are not shrunk (removing a fault "
+               "changes the run after the heal)\n";
+    } else if (Sampling(r.explore.strategy) && r.shrink) {
       trace = ShrinkFoundTrace(*checker, trace, human);
     }
     trace_path = TraceFileName(r, s.property);

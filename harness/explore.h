@@ -81,6 +81,11 @@ struct ExploreOptions {
   bool por = false;
   bool por_verify = false;
   bool por_safety_only = false;
+  // Bounded liveness (sampling only, strategies.h): a fault phase of at most
+  // fault_steps steps, then heal and require every owed Eventually goal
+  // within liveness_steps steps. liveness_steps == 0: off (safety only).
+  int64_t fault_steps = 0;
+  int64_t liveness_steps = 0;
 };
 
 struct Outcome {
@@ -107,6 +112,10 @@ struct Outcome {
   bool reduced = false;
   int64_t pruned = 0;
   int64_t executions = 0;
+  // Bounded liveness: the step after which the fault phase's damage was
+  // repaired (heal, recoveries) when a run missed its goal; -1 otherwise.
+  int64_t heal_step = -1;
+  int64_t liveness_steps = 0;  // the budget the runs were held to (0: off)
 };
 
 namespace internal {

@@ -9,6 +9,7 @@
 #include "harness/quorums.h"
 #include "harness/registry.h"
 #include "harness/reproduce_flp.h"
+#include "harness/reproduce_results.h"
 #include "harness/trace.h"
 
 namespace faultline {
@@ -111,7 +112,8 @@ int ReproduceQuorums(std::ostream& out, std::ostream& err) {
 int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err) {
   if (args.empty()) {
-    err << "faultline: usage: faultline reproduce two-generals|quorums|flp [options]\n";
+    err << "faultline: usage: faultline reproduce two-generals|quorums|flp|byzantine|cap "
+           "[options]\n";
     return kExitUsage;
   }
   int64_t max_k = 8;
@@ -129,7 +131,7 @@ int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
         err << "faultline: bad value '" << v << "' for --max-k: expected 1 to 30\n";
         return kExitUsage;
       }
-    } else if (a == "--trace-dir" && (args[0] == "two-generals" || args[0] == "flp")) {
+    } else if (a == "--trace-dir" && args[0] != "quorums") {
       dir = v;
     } else if (a == "--steps" && args[0] == "flp") {
       if (!absl::SimpleAtoi(v, &flp.steps) || flp.steps < 1 || flp.steps > 800) {
@@ -149,7 +151,10 @@ int RunReproduce(const std::vector<std::string>& args, std::ostream& out,
     flp.trace_dir = dir;
     return ReproduceFlp(flp, out, err);
   }
-  err << "faultline: unknown result '" << args[0] << "' (two-generals, quorums, flp)\n";
+  if (args[0] == "byzantine") return ReproduceByzantine(dir, out, err);
+  if (args[0] == "cap") return ReproduceCap(dir, out, err);
+  err << "faultline: unknown result '" << args[0]
+      << "' (two-generals, quorums, flp, byzantine, cap)\n";
   return kExitUsage;
 }
 

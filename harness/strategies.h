@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -311,44 +312,209 @@ class BytesChooser {
   ByteReader reader_;
 };
 
+// Bounded liveness (TigerBeetle's VOPR): what the Eventually properties are
+// owed along one run. An obligation starts at a trigger state where the goal
+// does not hold (the initial state for Eventually, a p-state for LeadsTo; the
+// state itself counts) and is paid at the first later state where the goal
+// holds. Once the run is healed at step H, an obligation raised at step s is
+// due by step max(s, H) + budget; triggers after step H + budget are not
+// counted, so a run ends at most 2 * budget steps after the heal.
+class Obligations {
+ public:
+  Obligations(size_t property_count, int64_t budget)
+      : budget_(budget), since_(property_count, -1) {
+    FL_CHECK(budget >= 1);
+  }
+
+  void SetHeal(int64_t step) {
+    FL_CHECK(heal_ < 0 && step >= 0);
+    heal_ = step;
+  }
+  int64_t heal() const { return heal_; }
+
+  // Records the state reached after `step` steps (0: the initial state).
+  template <typename S>
+  void Observe(const std::vector<Property<S>>& properties, const S& s,
+               int64_t step) {
+    FL_CHECK(properties.size() == since_.size());
+    const bool counted = heal_ < 0 || step <= heal_ + budget_;
+    for (size_t k = 0; k < properties.size(); ++k) {
+      const Property<S>& p = properties[k];
+      if (p.kind != PropertyKind::kEventually) continue;
+      if (p.holds(s)) {
+        since_[k] = -1;
+        continue;
+      }
+      const bool trigger = p.trigger ? p.trigger(s) : step == 0;
+      if (trigger && counted && since_[k] < 0) since_[k] = step;
+    }
+  }
+
+  // The step since which property k's goal is owed, or -1.
+  int64_t since(size_t k) const { return since_[k]; }
+  // Whether property k's obligation is past its deadline at `step`.
+  bool Missed(size_t k, int64_t step) const {
+    if (heal_ < 0 || since_[k] < 0) return false;
+    return step >= std::max(since_[k], heal_) + budget_;
+  }
+  // The first property that missed its deadline at `step`, or -1.
+  int FirstMissed(int64_t step) const {
+    for (size_t k = 0; k < since_.size(); ++k) {
+      if (Missed(k, step)) return static_cast<int>(k);
+    }
+    return -1;
+  }
+  // The first property whose goal is owed, or -1.
+  int FirstPending() const {
+    for (size_t k = 0; k < since_.size(); ++k) {
+      if (since_[k] >= 0) return static_cast<int>(k);
+    }
+    return -1;
+  }
+
+ private:
+  int64_t budget_;
+  int64_t heal_ = -1;
+  std::vector<int64_t> since_;  // per property; -1: nothing owed
+};
+
+template <typename M>
+bool IsRepair(const M& model, const typename M::State& s,
+              const typename M::Action& a) {
+  if constexpr (requires { model.Repair(s, a); }) {
+    return model.Repair(s, a);
+  } else {
+    return false;
+  }
+}
+
 namespace internal {
 
-// One sampled run from a reset executor; true if the search must stop
-// (a violation or a bound). Fills `out`'s counters.
+// One heal and one recovery per node (world.h allows 64 nodes).
+inline constexpr int kRepairsMax = 1 + 64;
+
+// What one sampled run works with.
+template <Model M>
+struct RunContext {
+  Executor<M>& ex;
+  const ExploreOptions& options;
+  PropertyTracker<typename M::State>& tracker;
+  absl::flat_hash_set<uint64_t>& seen;
+  Budget& budget;
+  int64_t run;
+  Outcome& out;
+  Obligations* owed;  // bounded liveness only
+};
+
+// Counts the state just reached (after `depth` steps) and checks it; true on
+// an Always violation.
+template <Model M>
+bool Visit(RunContext<M>& c, int64_t depth) {
+  if (c.seen.insert(c.ex.Fingerprint()).second) ++c.out.states;
+  c.out.depth = std::max(c.out.depth, depth);
+  c.out.violated = c.tracker.Check(c.ex.state());
+  if (c.out.violated >= 0) {
+    c.out.stop = Stop::kViolation;
+    return true;
+  }
+  if (c.owed) c.owed->Observe(c.ex.model().properties(), c.ex.state(), depth);
+  return false;
+}
+
+// Applies one choice and visits the state it reaches; true if the search
+// must stop (a violation or a bound).
+template <Model M>
+bool Step(RunContext<M>& c, uint32_t choice,
+          const std::vector<typename M::Action>& actions, int64_t depth) {
+  FL_CHECK(choice < actions.size());
+  c.ex.Apply(choice, actions[choice]);
+  ++c.out.transitions;
+  if (Visit(c, depth)) return true;
+  const Progress progress{c.out.states, c.out.transitions, c.out.depth, c.run, 0};
+  return c.budget.Exceeded(progress, &c.out.stop);
+}
+
+// One sampled run from a reset executor, up to depth_max steps (the fault
+// phase of a bounded-liveness run); true if the search must stop.
 template <Model M, typename Chooser>
-bool SampleRun(Executor<M>& ex, Chooser& chooser, const ExploreOptions& options,
-               PropertyTracker<typename M::State>& tracker,
-               absl::flat_hash_set<uint64_t>& seen, Budget& budget,
-               int64_t run, Outcome& out) {
+bool SampleRun(RunContext<M>& c, Chooser& chooser) {
   std::vector<typename M::Action> actions;
+  if (Visit(c, 0)) return true;
   for (int64_t depth = 0;; ++depth) {
-    if (seen.insert(ex.Fingerprint()).second) ++out.states;
-    out.depth = std::max(out.depth, depth);
-    out.violated = tracker.Check(ex.state());
-    if (out.violated >= 0) {
-      out.stop = Stop::kViolation;
-      return true;
-    }
-    ex.Actions(actions);
+    c.ex.Actions(actions);
     if (actions.empty()) return false;
-    if (depth >= options.limits.depth_max) {
-      out.depth_cut = true;
+    if (depth >= c.options.limits.depth_max) {
+      c.out.depth_cut = c.owed == nullptr;  // a fault phase ends here on purpose
       return false;
     }
-    const uint32_t choice = chooser.Choose(ex.state(), actions, depth);
+    const uint32_t choice = chooser.Choose(c.ex.state(), actions, depth);
     if (choice == SwarmChooser<M>::kStop) return false;
-    FL_CHECK(choice < actions.size());
-    ex.Apply(choice, actions[choice]);
-    ++out.transitions;
-    const Progress progress{out.states, out.transitions, out.depth, run, 0};
-    if (budget.Exceeded(progress, &out.stop)) return true;
+    if (Step(c, choice, actions, depth + 1)) return true;
   }
+}
+
+template <Model M>
+bool Miss(RunContext<M>& c, int property) {
+  c.out.stop = Stop::kViolation;
+  c.out.violated = property;
+  c.out.heal_step = c.owed->heal();
+  return true;
+}
+
+// The liveness phase of a bounded-liveness run: no new faults; first the
+// repairs (heal the partition, recover crashed nodes under crash-recovery;
+// under crash-stop they stay down), then uniform choice among the non-fault
+// events until every owed goal is paid or one misses its deadline. True if
+// the search must stop (a miss, a violation or a bound).
+template <Model M>
+bool LivenessPhase(RunContext<M>& c, Rng& rng) {
+  const M& model = c.ex.model();
+  std::vector<typename M::Action> actions;
+  int64_t depth = static_cast<int64_t>(c.ex.tape().choices.size());
+  for (int repairs = 0;; ++repairs) {
+    FL_CHECK(repairs <= kRepairsMax);
+    c.ex.Actions(actions);
+    uint32_t repair = 0;
+    while (repair < actions.size() && !IsRepair(model, c.ex.state(), actions[repair])) {
+      ++repair;
+    }
+    if (repair == actions.size()) break;
+    if (Step(c, repair, actions, ++depth)) return true;
+  }
+  c.owed->SetHeal(depth);
+  const int64_t budget = c.options.liveness_steps;
+  std::vector<uint32_t> calm;
+  for (;; ++depth) {
+    FL_CHECK(depth <= c.owed->heal() + 2 * budget);
+    if (const int k = c.owed->FirstMissed(depth); k >= 0) return Miss(c, k);
+    if (depth >= c.owed->heal() + budget && c.owed->FirstPending() < 0) return false;
+    c.ex.Actions(actions);
+    calm.clear();
+    for (uint32_t i = 0; i < actions.size(); ++i) {
+      if (FaultClassOf(model, c.ex.state(), actions[i]) < 0) calm.push_back(i);
+    }
+    if (calm.empty()) {  // the run stops: nothing will ever pay what is owed
+      const int k = c.owed->FirstPending();
+      return k >= 0 && Miss(c, k);
+    }
+    if (Step(c, calm[rng.Below(calm.size())], actions, depth + 1)) return true;
+  }
+}
+
+// One run: the strategy's chooser, then (bounded liveness) the liveness
+// phase; true if the search must stop.
+template <Model M, typename Chooser>
+bool FullRun(RunContext<M>& c, Chooser& chooser, Rng& rng) {
+  if (SampleRun(c, chooser)) return true;
+  return c.owed != nullptr && LivenessPhase(c, rng);
 }
 
 }  // namespace internal
 
 // Runs up to runs_max sampled runs; run r draws everything from
 // Rng(seed + r), so one run can be rerun alone (--runs 1 --seed S+r).
+// With options.liveness_steps > 0 every run is a bounded-liveness run: the
+// chooser drives the fault phase (depth_max steps), then LivenessPhase.
 template <Model M, template <typename> class ChooserT>
 Outcome SampleWalks(const M& model, const ExploreOptions& options,
                     const char* name) {
@@ -357,29 +523,38 @@ Outcome SampleWalks(const M& model, const ExploreOptions& options,
   Executor<M> ex(model);
   PropertyTracker<typename M::State> tracker(model.properties());
   absl::flat_hash_set<uint64_t> seen;
+  const bool bounded = options.liveness_steps > 0;
   out.stop = Stop::kRuns;
+  out.liveness_steps = options.liveness_steps;
   for (int64_t run = 0; run < options.limits.runs_max; ++run) {
     const uint64_t seed = options.seed + static_cast<uint64_t>(run);
     Rng rng(seed);
-    int init = 0;
+    std::optional<Obligations> owed;
+    if (bounded) owed.emplace(model.properties().size(), options.liveness_steps);
+    internal::RunContext<M> c{ex, options, tracker, seen, budget, run, out,
+                              owed ? &*owed : nullptr};
     // The swarm profile and PCT priorities are drawn after the initial state
     // so that random runs keep RandomWalks' sequence of draws.
     if constexpr (requires(ChooserT<M>& c) { c.Init(0); }) {
       ChooserT<M> chooser(model, options, rng);
       ex.Reset(static_cast<int>(chooser.Init(model.InitCount())));
-      if (internal::SampleRun(ex, chooser, options, tracker, seen, budget, run, out)) {
+      if (internal::FullRun(c, chooser, rng)) {
         out.found_by = absl::StrCat(name, " ", chooser.Profile());
       }
     } else {
-      init = static_cast<int>(rng.Below(model.InitCount()));
+      const int init = static_cast<int>(rng.Below(model.InitCount()));
       ChooserT<M> chooser(model, options, rng);
       ex.Reset(init);
-      if (internal::SampleRun(ex, chooser, options, tracker, seen, budget, run, out)) {
+      if (internal::FullRun(c, chooser, rng)) {
         const std::string profile = chooser.Profile();
         out.found_by = absl::StrCat(name, " seed=", seed, " (run ", run, " of seed ",
                                     options.seed, ")", profile.empty() ? "" : " ",
                                     profile);
       }
+    }
+    if (bounded && !out.found_by.empty()) {
+      absl::StrAppend(&out.found_by, " fault-steps=", options.fault_steps,
+                      " liveness-steps=", options.liveness_steps);
     }
     if (out.stop == Stop::kViolation || options.strategy == Strategy::kBytes) {
       out.tape = ex.tape();
@@ -402,8 +577,17 @@ Outcome RandomWalks(const M& model, const ExploreOptions& options) {
   return SampleWalks<M, RandomChooser>(model, options, "random");
 }
 
+// Sampling; with options.liveness_steps > 0, bounded liveness: the fault
+// phase is options.fault_steps long (it replaces depth_max, also for PCT's
+// change points).
 template <Model M>
-Outcome Sample(const M& model, const ExploreOptions& options) {
+Outcome Sample(const M& model, const ExploreOptions& given) {
+  ExploreOptions options = given;
+  if (options.liveness_steps > 0) {
+    FL_CHECK(options.fault_steps >= 0);
+    FL_CHECK(options.strategy != Strategy::kBytes);
+    options.limits.depth_max = options.fault_steps;
+  }
   switch (options.strategy) {
     case Strategy::kRandom: return SampleWalks<M, RandomChooser>(model, options, "random");
     case Strategy::kSwarm: return SampleWalks<M, SwarmChooser>(model, options, "swarm");

@@ -66,13 +66,36 @@ absl::Status ParseStep(absl::string_view line, int number, TraceStep* step) {
   return absl::OkStatus();
 }
 
+// "NAME (bounded: B steps after heal at step H)": a bounded-liveness miss.
+std::string PropertyLine(const Trace& t) {
+  if (!t.bounded()) return OneLine(t.property);
+  return absl::StrCat(OneLine(t.property), " (bounded: ", t.liveness_steps,
+                      " steps after heal at step ", t.heal_step, ")");
+}
+
+absl::Status ParseProperty(Trace& t) {
+  const size_t at = t.property.find(" (bounded: ");
+  if (at == std::string::npos) return absl::OkStatus();
+  absl::string_view rest = absl::string_view(t.property).substr(at + 11);
+  std::vector<absl::string_view> f = absl::StrSplit(rest, ' ');
+  if (f.size() != 7 || f[1] != "steps" || f[2] != "after" || f[3] != "heal" ||
+      f[4] != "at" || f[5] != "step" || !absl::ConsumeSuffix(&f[6], ")") ||
+      !absl::SimpleAtoi(f[0], &t.liveness_steps) || t.liveness_steps < 1 ||
+      !absl::SimpleAtoi(f[6], &t.heal_step) || t.heal_step < 0) {
+    return Bad(4, "expected 'property NAME (bounded: B steps after heal at step H)'"
+                  " with B >= 1 and H >= 0");
+  }
+  t.property.resize(at);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string FormatTrace(const Trace& t) {
   std::string body = absl::StrCat(
       "faultline-trace ", kTraceVersion, "\n", "protocol ", OneLine(t.protocol),
       "\n", "config ", OneLine(t.config), "\n", "property ",
-      OneLine(t.property), "\n", "found-by ", OneLine(t.found_by), "\n",
+      PropertyLine(t), "\n", "found-by ", OneLine(t.found_by), "\n",
       "init ", t.init, " digest ", Hex(t.init_digest), "\n", "steps ",
       t.steps.size(), "\n");
   if (t.loop_start == Trace::kStops) absl::StrAppend(&body, "loop stops\n");
@@ -122,6 +145,7 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
         "trace is truncated or malformed: the header needs protocol, config, "
         "property, found-by, init and steps lines");
   }
+  FL_RETURN_IF_ERROR(ParseProperty(t));
   std::vector<absl::string_view> init = absl::StrSplit(init_line, ' ');
   int64_t step_count = 0;
   if (init.size() != 3 || init[1] != "digest" ||
@@ -143,6 +167,9 @@ absl::StatusOr<Trace> ParseTrace(absl::string_view text) {
                t.loop_start > step_count) {
       return Bad(8, "expected 'loop stops' or 'loop K' with 0 <= K <= steps");
     }
+  }
+  if (t.bounded() && (t.heal_step > step_count || t.loop_start != Trace::kSafety)) {
+    return Bad(4, "a bounded-liveness trace heals at a step it has and has no loop line");
   }
   const size_t end_line = first_step + static_cast<size_t>(step_count);
   if (lines.size() < end_line + 2 || !absl::StartsWith(lines[end_line], "end ")) {

@@ -44,6 +44,14 @@ struct Trace {
   static constexpr int64_t kSafety = -2;
   static constexpr int64_t kStops = -1;
   int64_t loop_start = kSafety;
+  // Bounded-liveness counterexamples only (sampling, strategies.h): faults
+  // stopped and the damage was repaired by step heal_step, and the goal was
+  // owed for liveness_steps steps after that without being reached (or the
+  // run stopped). Written on the property line:
+  //   property termination (bounded: 200 steps after heal at step 37)
+  int64_t heal_step = -1;  // -1: not a bounded-liveness trace
+  int64_t liveness_steps = 0;
+  bool bounded() const { return heal_step >= 0; }
   std::vector<TraceStep> steps;
   bool operator==(const Trace&) const = default;
 };

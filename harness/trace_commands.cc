@@ -186,6 +186,13 @@ int RunShrink(const std::vector<std::string>& args, std::ostream& out,
                          "step keeps it bivalent, so there is nothing to shrink"),
                 kExitUsage);
   }
+  if (trace.bounded()) {
+    return Fail(err, absl::InvalidArgumentError(
+                         "bounded-liveness traces are not shrunk: removing a "
+                         "fault changes the run after the heal, so the miss "
+                         "would not be the same one"),
+                kExitUsage);
+  }
   out << "shrink: " << trace.protocol << ", property " << trace.property
       << ", " << trace.steps.size() << " steps\n";
   absl::StatusOr<ShrinkResult> r =

@@ -23,6 +23,15 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
     }
   }
   Verdict s;
+  if (o.stop == Stop::kViolation && o.heal_step >= 0) {
+    s.name = kBoundedLivenessVerdict;
+    s.property = props[o.violated].name;
+    s.exit_code = 1;
+    s.detail = absl::StrCat("not reached within ", o.liveness_steps,
+                            " steps after the heal at step ", o.heal_step,
+                            " (or the run stopped first); ");
+    return s;
+  }
   if (o.stop == Stop::kViolation) {
     s.name = "violation";
     s.property = props[o.violated].name;
@@ -57,7 +66,11 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
                                      o.stop == Stop::kComplete ? "depth_max"
                                                                : StopName(o.stop),
                                      "; no violation within these bounds");
-  if (!complete && !unchecked.empty()) {
+  if (o.liveness_steps > 0) {
+    absl::StrAppend(&s.detail, "; every run met its owed goals (",
+                    absl::StrJoin(unchecked, ","), ") within ", o.liveness_steps,
+                    " steps after the heal (bounded liveness, not a proof)");
+  } else if (!complete && !unchecked.empty()) {
     absl::StrAppend(&s.detail, "; liveness (", absl::StrJoin(unchecked, ","),
                     ") needs a complete search and was not checked");
   }

@@ -534,6 +534,10 @@ class ActorModel {
       default: return -1;
     }
   }
+  // Bounded liveness (strategies.h): the repairs that end a fault phase.
+  bool Repair(const State&, const Event& e) const {
+    return e.kind == EventKind::kHeal || e.kind == EventKind::kRecover;
+  }
   int ActorOf(const State& w, const Event& e) const {
     switch (e.kind) {
       case EventKind::kDeliver: return w.network[e.arg].to;

@@ -1,9 +1,11 @@
-// `faultline reproduce`: the Two Generals table and the z3 quorum proofs.
+// `faultline reproduce`: the Two Generals table, the z3 quorum proofs, the
+// Byzantine generals bound and CAP.
 #include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/cli.h"
 #include "harness/quorums.h"
 #include "harness/reproduce.h"
 
@@ -64,6 +66,49 @@ TEST(Reproduce, BadUsageIsOneLine) {
   EXPECT_THAT(err.str(), HasSubstr("unknown result"));
   std::ostringstream out2, err2;
   EXPECT_EQ(RunReproduce({"two-generals", "--max-k", "99"}, out2, err2), 2);
+}
+
+// OM(1): n = 3 fails IC2 only when a lieutenant is the traitor (the proof's
+// indistinguishable runs), n = 4 passes; PBFT with 2f quorums fails.
+TEST(Reproduce, ByzantineWritesTracesAndTiesThemToTheProof) {
+  std::ostringstream out, err;
+  const std::string dir = testing::TempDir() + "/byzantine";
+  ASSERT_EQ(RunReproduce({"byzantine", "--trace-dir", dir}, out, err), 0) << err.str();
+  const std::string text = out.str();
+  EXPECT_THAT(text, HasSubstr("violation of IC2 in 6 steps, traitor L1"));
+  EXPECT_THAT(text, HasSubstr("| C (commander) | pass | - |"));
+  EXPECT_THAT(text, HasSubstr("| L1 | violation | IC2 | 6 steps |"));
+  EXPECT_THAT(text, HasSubstr("| L2 | violation | IC2 | 6 steps |"));
+  EXPECT_THAT(text, HasSubstr("cannot tell a traitorous\ncommander from a traitorous lieutenant"));
+  EXPECT_THAT(text, HasSubstr("n = 4 = 3f+1, m = 1, any one traitor, every adversary strategy:\n  pass"));
+  EXPECT_THAT(text, HasSubstr("pbft:quorum-2f (quorums of 2f = 2, any traitor): violation of agreement"));
+  for (const char* name : {"byzantine-om1-n3", "byzantine-pbft-quorum-2f"}) {
+    std::ostringstream rout, rerr;
+    EXPECT_EQ(RunCli({"replay", dir + "/" + name + ".trace"}, rout, rerr), 1) << name << rerr.str();
+    EXPECT_THAT(rout.str(), HasSubstr("reproduced: "));
+  }
+}
+
+TEST(Reproduce, CapShowsBothHalvesOfTheTheorem) {
+  std::ostringstream out, err;
+  const std::string dir = testing::TempDir() + "/cap";
+  ASSERT_EQ(RunReproduce({"cap", "--trace-dir", dir}, out, err), 0) << err.str();
+  const std::string text = out.str();
+  EXPECT_THAT(text, HasSubstr("violation of\nlinearizable in 4 steps"));
+  EXPECT_THAT(text, HasSubstr("step 2: partition {r0} {r1}"));
+  EXPECT_THAT(text, HasSubstr("liveness violation of answered"));
+  EXPECT_THAT(text, HasSubstr("Gilbert & Lynch 2002"));
+  EXPECT_THAT(text, HasSubstr("no run misses an answer within\n20 steps after the heal"));
+  for (const char* name : {"cap-available", "cap-consistent"}) {
+    std::ostringstream rout, rerr;
+    EXPECT_EQ(RunCli({"replay", dir + "/" + name + ".trace"}, rout, rerr), 1) << name << rerr.str();
+  }
+}
+
+TEST(Reproduce, ByzantineAndCapRejectUnknownOptions) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunReproduce({"cap", "--max-k", "3"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("unknown option --max-k for reproduce cap"));
 }
 
 }  // namespace
