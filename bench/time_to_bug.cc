@@ -11,7 +11,7 @@
 // libFuzzer binary beside this program) per seed. Prints a markdown table.
 // Variants whose violated property is a liveness (Eventually) property are
 // sampled in the bounded-liveness mode (a fault phase of N steps, then heal,
-// and the goal within B steps; defaults 10 and 50) and marked "(bounded)";
+// and the goal within B steps; defaults 10 and 200) and marked "(bounded)";
 // fuzzing has no such mode, so their fuzz cell is "n/a".
 // Not a test: it takes minutes.
 #include <algorithm>
@@ -40,7 +40,7 @@ struct BenchOptions {
   std::string only;
   bool fuzz = true;
   int64_t fault_steps = 10;
-  int64_t liveness_steps = 50;
+  int64_t liveness_steps = 200;
 };
 
 bool ViolatesLiveness(const Entry& e) {
@@ -163,8 +163,9 @@ int Main(int argc, char** argv) {
   }
   std::printf("Time to first counterexample: median over %d seeds, cap %g s per "
               "run; cells are \"time / steps\", (k/n) = seeds that found it.\n"
-              "(bounded): sampled with --fault-steps %d --liveness-steps %d.\n\n",
-              b.seeds, b.cap_seconds, b.fault_steps, b.liveness_steps);
+              "(bounded): sampled with --fault-steps %lld --liveness-steps %lld.\n\n",
+              b.seeds, b.cap_seconds, static_cast<long long>(b.fault_steps),
+              static_cast<long long>(b.liveness_steps));
   std::printf("| variant | bfs | dfs | random | swarm | pct |%s\n|---|---|---|---|---|---|%s\n",
               b.fuzz ? " fuzz |" : "", b.fuzz ? "---|" : "");
   for (const Entry& e : Registry()) {
