@@ -5,8 +5,10 @@
 //   violation         an Always or Eventually property fails (a trace exists)
 //   vacuous           complete, but some Sometimes never held: the model does
 //                     nothing worth checking (exit code 1, like a violation)
-//   bounds-exhausted  a bound stopped the search before it was complete, or the
-//                     run sampled; no violation found within those bounds
+//   bounds-exhausted  a bound stopped the search before it was complete, the
+//                     visited set turned lossy (bitstate: states may have been
+//                     missed), or the run sampled; no violation found within
+//                     those bounds
 #ifndef FAULTLINE_HARNESS_VERDICT_H_
 #define FAULTLINE_HARNESS_VERDICT_H_
 
