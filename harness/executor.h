@@ -112,16 +112,10 @@ class PropertyTracker {
 
   // Index of the first `Always` property violated in `s`, or -1.
   int Check(const State& s) {
-    for (size_t i = 0; i < properties_.size(); ++i) {
-      const Property<State>& p = properties_[i];
-      if (p.kind == PropertyKind::kAlways) {
-        if (!p.holds(s)) return static_cast<int>(i);
-      } else if (p.kind == PropertyKind::kSometimes && !reached_[i] &&
-                 p.holds(s)) {
-        reached_[i] = true;
-      }
-    }
-    return -1;
+    uint64_t holding = 0;
+    const int violated = Evaluate(s, &holding);
+    Mark(holding);
+    return violated;
   }
 
   // Check() without marking, for worker threads: the first Always violated

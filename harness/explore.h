@@ -370,14 +370,15 @@ class Searcher {
   bool liveness() const { return !eventually_.empty(); }
 
   // What the visited set may hold: the memory bound minus everything else
-  // resident; with a lossy fallback, a third stays free for the bit array.
+  // resident; with a lossy fallback, half of it, so that the bit array and
+  // the frontier have the rest.
   int64_t Allowance() const {
     const int64_t other =
         std::max<int64_t>(0, budget_.resident() - visited_.bytes());
     const int64_t room = budget_.limit() - other;
     const bool may_switch =
         options_.lossy == Lossy::kBitstate && !visited_.lossy() && !liveness();
-    return may_switch ? room / 3 * 2 : room;
+    return may_switch ? room / 2 : room;
   }
 
   bool AdmitInitialStates() {
@@ -556,7 +557,9 @@ class Searcher {
     budget_.PollMemory();
     const int64_t table = visited_.bytes();
     const int64_t other = std::max<int64_t>(0, budget_.resident() - table);
-    const int64_t bits = budget_.limit() - other - table;
+    // Half of what is left: the freed table may stay resident (the
+    // allocator keeps small blocks) and the frontier keeps growing.
+    const int64_t bits = (budget_.limit() - other - table) / 2;
     if (bits < kBitstateBytesMin) return false;
     visited_.SwitchToBitstate(bits);
     out_.lossy = true;

@@ -170,7 +170,7 @@ TEST(Memory, BitstateFallbackFinishesLossyAndNeverPasses) {
   o.strategy = Strategy::kDfs;
   o.limits = e->limits;
   o.lossy = Lossy::kBitstate;
-  o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+  o.limits.memory_mb_max = internal::ResidentMegabytes() + 3;
   const Outcome out = checker->Explore(o);
   ASSERT_TRUE(out.lossy) << StopName(out.stop) << " " << out.note;
   EXPECT_EQ(out.stop, Stop::kComplete);
