@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "harness/assert.h"
 #include "harness/fuzz_command.h"
+#include "harness/parallel.h"
 #include "harness/registry.h"
 #include "harness/reproduce.h"
 #include "harness/trace.h"
@@ -42,6 +43,9 @@ constexpr char kUsage[] =
     "  --strategy bfs|dfs|random|swarm|pct  --depth N  --states N  --seconds S\n"
     "  --pct-depth D (pct: bug depth, D-1 priority change points; default 3)\n"
     "  --memory-mb N  --runs N  --seed N  --json  --trace-dir DIR  -o FILE\n"
+    "  --threads N (bfs: worker threads, same counts and trace as one; default 1)\n"
+    "  --lossy none|bitstate (check: past the memory bound, go on with a bitstate\n"
+    "             visited set that may miss states, instead of stopping)\n"
     "  --no-shrink (simulate and fuzz: keep the trace as found, unshrunk)\n"
     "  --por (check: partial-order reduction, sleep-set dfs; off for liveness)\n"
     "  --por-safety (as --por, also on models with liveness, left unchecked)\n"
@@ -170,6 +174,19 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
     r.liveness_steps_set = true;
     return ParseInt(name, value, 1, 1'000'000, &r.explore.liveness_steps);
   }
+  if (name == "threads") {
+    int64_t t = 0;
+    FL_RETURN_IF_ERROR(ParseInt(name, value, 1, WorkerPool::kThreadsMax, &t));
+    r.explore.threads = static_cast<int>(t);
+    return absl::OkStatus();
+  }
+  if (name == "lossy") {
+    if (value == "none") r.explore.lossy = Lossy::kNone;
+    else if (value == "bitstate") r.explore.lossy = Lossy::kBitstate;
+    else return absl::InvalidArgumentError(absl::StrCat(
+        "bad value '", value, "' for --lossy: expected none or bitstate"));
+    return absl::OkStatus();
+  }
   if (name == "pct-depth") {
     int64_t d = 0;
     FL_RETURN_IF_ERROR(ParseInt(name, value, 1, 64, &d));
@@ -270,6 +287,12 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   FL_RETURN_IF_ERROR(SetPor(r, flags.switches.count("por") > 0 || r.explore.por_safety_only,
                             simulate));
   FL_RETURN_IF_ERROR(ValidateBounded(r, simulate));
+  if (r.explore.threads > 1 && (r.explore.strategy != Strategy::kBfs || r.explore.por)) {
+    return absl::InvalidArgumentError("--threads above 1 needs --strategy bfs (without --por)");
+  }
+  if (r.explore.lossy != Lossy::kNone && (!exhaustive || r.explore.por)) {
+    return absl::InvalidArgumentError("--lossy applies to check without --por (bfs or dfs)");
+  }
   return r;
 }
 
@@ -315,6 +338,10 @@ std::string DescribeOptions(const CheckRequest& r) {
                     r.explore.liveness_steps,
                     " (then heal, recover, uniform among non-fault events)");
   }
+  if (!Sampling(r.explore.strategy)) {
+    absl::StrAppend(&s, " threads=", r.explore.threads, " lossy=",
+                    r.explore.lossy == Lossy::kBitstate ? "bitstate" : "none");
+  }
   return s;
 }
 
@@ -341,6 +368,29 @@ std::string PorNote(const Checker& checker, const Outcome& o) {
   }
   return "note: --por is off: this model declares no independent actions; "
          "searched unreduced (bfs)";
+}
+
+double BytesPerState(const Outcome& o) {
+  return o.states > 0 ? static_cast<double>(o.visited_bytes) / o.states : 0;
+}
+
+// The visited set at the end: its size per state and how far to trust it.
+std::string VisitedLine(const Outcome& o) {
+  std::string s = absl::StrFormat("visited set: %.1f bytes/state (%.1f MiB), ",
+                                  BytesPerState(o), o.visited_bytes / 1048576.0);
+  if (o.lossy) {
+    absl::StrAppendFormat(&s,
+                          "lossy: bitstate since %d states, states may have been "
+                          "missed (a new state looked seen with probability %.2g "
+                          "at the end)",
+                          o.lossy_since_states, o.miss_probability);
+  } else {
+    absl::StrAppendFormat(&s,
+                          "fingerprint collision probability %.2g (TLC's "
+                          "estimate); %d thread%s",
+                          o.collision_probability, o.threads, o.threads == 1 ? "" : "s");
+  }
+  return s;
 }
 
 int RunCheck(const std::vector<std::string>& args, bool simulate,
@@ -418,6 +468,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     human << absl::StrFormat("por: %d transitions skipped as asleep, %d executions\n",
                              o.pruned, o.executions);
   }
+  if (!Sampling(r.explore.strategy) && !o.reduced) human << VisitedLine(o) << "\n";
   if (!trace_path.empty()) {
     human << "trace: " << trace_path << "\nreplay: faultline replay " << trace_path << "\n";
   }
@@ -432,6 +483,11 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
                         {"por", o.reduced},
                         {"pruned", o.pruned},
                         {"executions", o.executions},
+                        {"threads", o.threads},
+                        {"visited_bytes", o.visited_bytes},
+                        {"bytes_per_state", BytesPerState(o)},
+                        {"collision_probability", o.collision_probability},
+                        {"lossy", o.lossy},
                         {"trace", trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
     out << j.dump() << "\n";
   }

@@ -112,16 +112,34 @@ class PropertyTracker {
 
   // Index of the first `Always` property violated in `s`, or -1.
   int Check(const State& s) {
+    uint64_t holding = 0;
+    const int violated = Evaluate(s, &holding);
+    Mark(holding);
+    return violated;
+  }
+
+  // Check() without marking, for worker threads: the first Always violated
+  // in s (or -1), and in `holding` (bit i for property i) the Sometimes not
+  // yet reached that hold in s, as far as Check() would look.
+  int Evaluate(const State& s, uint64_t* holding) const {
+    FL_CHECK(properties_.size() <= 64);
+    *holding = 0;
     for (size_t i = 0; i < properties_.size(); ++i) {
       const Property<State>& p = properties_[i];
       if (p.kind == PropertyKind::kAlways) {
         if (!p.holds(s)) return static_cast<int>(i);
       } else if (p.kind == PropertyKind::kSometimes && !reached_[i] &&
                  p.holds(s)) {
-        reached_[i] = true;
+        *holding |= uint64_t{1} << i;
       }
     }
     return -1;
+  }
+  // Marks the Sometimes in `holding` reached.
+  void Mark(uint64_t holding) {
+    for (size_t i = 0; i < properties_.size() && holding != 0; ++i, holding >>= 1) {
+      if ((holding & 1) != 0) reached_[i] = true;
+    }
   }
 
   const std::vector<bool>& reached() const { return reached_; }

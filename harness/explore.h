@@ -8,21 +8,36 @@
 // Every run is bounded (depth, distinct states, wall time, memory; runs for
 // random walks). An outcome says which bound stopped it, so a bounded run is
 // never mistaken for a complete one.
+//
+// Exhaustive search keeps a visited set of 64-bit fingerprints (about 9 to
+// 13 bytes per state, harness/fingerprint_set.h) and reports TLC's estimate
+// of the probability that two states shared a fingerprint. BFS runs on
+// several threads with the counts and counterexample of one thread.
 #ifndef FAULTLINE_HARNESS_EXPLORE_H_
 #define FAULTLINE_HARNESS_EXPLORE_H_
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
 #include "harness/executor.h"
+#include "harness/fingerprint_set.h"
 #include "harness/liveness.h"
+#include "harness/parallel.h"
 
 namespace faultline {
 
@@ -67,9 +82,16 @@ struct Progress {
   double seconds;
 };
 
+// What exhaustive search does when its exact visited set would pass the
+// memory bound: stop (bounds exhausted), or go on with a bitstate array in
+// the memory left, which may miss states (never a pass).
+enum class Lossy { kNone, kBitstate };
+
 struct ExploreOptions {
   Strategy strategy = Strategy::kBfs;
   Limits limits;
+  int threads = 1;                  // bfs: worker threads (dfs uses one)
+  Lossy lossy = Lossy::kNone;
   uint64_t seed = 0;
   std::function<void(const Progress&)> on_progress;  // about every 2 seconds
   int pct_depth = 3;                // pct: bug depth d (d-1 change points)
@@ -104,6 +126,17 @@ struct Outcome {
   int64_t depth = 0;        // deepest step reached
   double seconds = 0;
   int64_t visited_bytes = 0;  // memory held by the visited set at the end
+  int threads = 1;            // exhaustive search: threads used
+  // Exact visited set: probability that two distinct states met shared a
+  // fingerprint (TLC's calculated estimate, n * (m - n) / 2^64).
+  double collision_probability = 0;
+  // The visited set turned lossy (a bitstate array) at lossy_since_states
+  // states: states may have been missed. miss_probability: the chance that
+  // a new state looked seen, at the end (fill^3).
+  bool lossy = false;
+  int64_t lossy_since_states = 0;
+  double miss_probability = 0;
+  std::string note;  // why a bound stopped the run, when that needs words
   // Sampling: the run that found the violation and what it drew (a swarm
   // profile, PCT change points); recorded in the trace's found-by line.
   std::string found_by;
@@ -120,20 +153,46 @@ struct Outcome {
 
 namespace internal {
 
-inline int64_t ResidentMegabytes() {
+// Bytes resident in this process now (Linux; 0 where /proc is missing).
+inline int64_t ResidentBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
   if (f == nullptr) return 0;
   long pages_total = 0, pages_resident = 0;
   const int read = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
   std::fclose(f);
-  return read == 2 ? pages_resident * 4096 / (1024 * 1024) : 0;
+  return read == 2 ? int64_t{pages_resident} * 4096 : 0;
+}
+
+inline int64_t ResidentMegabytes() { return ResidentBytes() >> 20; }
+
+// The machine's MemAvailable (Linux); unbounded where it is unknown.
+inline int64_t AvailableBytes() {
+  FILE* f = std::fopen("/proc/meminfo", "r");
+  if (f == nullptr) return std::numeric_limits<int64_t>::max() / 2;
+  char line[256];
+  long kb = -1;
+  while (kb < 0 && std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "MemAvailable: %ld kB", &kb) != 1) kb = -1;
+  }
+  std::fclose(f);
+  return kb < 0 ? std::numeric_limits<int64_t>::max() / 2 : int64_t{kb} * 1024;
 }
 
 // Wall clock, progress reports and the time and memory bounds.
+//
+// The memory bound is memory_mb_max, or less when the machine has less to
+// give: resident memory plus what the kernel reports available, minus a
+// reserve, so that the search stops itself before the kernel's OOM killer
+// would stop it silently.
 class Budget {
  public:
+  static constexpr int64_t kReserveBytes = int64_t{256} << 20;
+  static constexpr int64_t kCheckEvery = 1024;  // expanded states
+
   explicit Budget(const ExploreOptions& o)
-      : options_(o), start_(std::chrono::steady_clock::now()) {}
+      : options_(o), start_(std::chrono::steady_clock::now()) {
+    PollMemory();
+  }
 
   double Seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -141,15 +200,19 @@ class Budget {
         .count();
   }
 
-  // Called once per expanded state; looks at the clock every 1024 calls.
-  bool Exceeded(const Progress& p, Stop* stop) {
-    if ((++calls_ & 1023) != 0) return false;
+  // Called per expanded state (or per `count` of them); looks at the clock
+  // and the memory every kCheckEvery states.
+  bool Exceeded(const Progress& p, Stop* stop, int64_t count = 1) {
+    FL_CHECK(count >= 1);
+    calls_ += count;
+    if (calls_ < next_check_) return false;
+    next_check_ = calls_ + kCheckEvery;
     const double now = Seconds();
     if (now > options_.limits.seconds_max) {
       *stop = Stop::kTime;
       return true;
     }
-    if (ResidentMegabytes() > options_.limits.memory_mb_max) {
+    if (!PollMemory()) {
       *stop = Stop::kMemory;
       return true;
     }
@@ -162,179 +225,412 @@ class Budget {
     return false;
   }
 
+  // Measures memory now; false if resident memory is past the bound.
+  bool PollMemory() {
+    resident_ = ResidentBytes();
+    const int64_t asked = options_.limits.memory_mb_max << 20;
+    const int64_t machine = resident_ + AvailableBytes() - kReserveBytes;
+    machine_bound_ = machine < asked;
+    limit_ = std::min(asked, machine);
+    return resident_ <= limit_;
+  }
+  int64_t resident() const { return resident_; }
+  int64_t limit() const { return limit_; }
+  // The machine, not memory_mb_max, set the bound at the last poll.
+  bool machine_bound() const { return machine_bound_; }
+
  private:
   const ExploreOptions& options_;
   std::chrono::steady_clock::time_point start_;
-  uint64_t calls_ = 0;
+  int64_t calls_ = 0;
+  int64_t next_check_ = kCheckEvery;
   double next_report_ = 2;
+  int64_t resident_ = 0;
+  int64_t limit_ = 0;
+  bool machine_bound_ = false;
+};
+
+// The path of choices from an initial state, one byte per choice below 128
+// (LEB128 varints). Frontier items carry it, so the visited set needs no
+// parent links to rebuild a counterexample.
+class PackedPath {
+ public:
+  void Append(uint32_t choice) {
+    while (choice >= 128) {
+      bytes_.push_back(static_cast<uint8_t>(choice | 128));
+      choice >>= 7;
+    }
+    bytes_.push_back(static_cast<uint8_t>(choice));
+  }
+  Tape Unpack(int init) const {
+    Tape tape{init, {}};
+    uint32_t choice = 0;
+    int shift = 0;
+    for (uint8_t b : bytes_) {
+      choice |= static_cast<uint32_t>(b & 127) << shift;
+      shift += 7;
+      if (b < 128) {
+        tape.choices.push_back(choice);
+        choice = 0;
+        shift = 0;
+      }
+    }
+    FL_CHECK(shift == 0);
+    return tape;
+  }
+
+ private:
+  absl::InlinedVector<uint8_t, 24> bytes_;
+};
+
+// Exhaustive search over one model (see Search below). Expansion (restore,
+// list actions, step, fingerprint, evaluate properties) runs on the worker
+// threads over a batch of frontier items; the merge then admits successors
+// into the visited set in (item, action) order on one thread, which makes
+// counts, the frontier, the liveness graph and the first violation exactly
+// those of a one-thread search.
+template <Model M>
+class Searcher {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+  static constexpr bool kCopyable = Executor<M>::kCopyable;
+  static constexpr size_t kBatchPerThread = 512;  // frontier items
+  static constexpr size_t kGrain = 16;             // items a worker claims
+  static constexpr int64_t kBitstateBytesMin = int64_t{64} << 10;
+
+  Searcher(const M& model, const ExploreOptions& options)
+      : model_(model),
+        options_(options),
+        budget_(options),
+        tracker_(model.properties()),
+        pool_(Threads(options)) {
+    FL_CHECK(model.properties().size() <= 64);  // Sometimes bit masks
+    for (size_t i = 0; i < model.properties().size(); ++i) {
+      if (model.properties()[i].kind == PropertyKind::kEventually) {
+        eventually_.push_back(static_cast<int>(i));
+      }
+    }
+    for (int w = 0; w < pool_.threads(); ++w) {
+      workers_.push_back(std::make_unique<Worker>(model));
+    }
+    batch_max_ = options.strategy == Strategy::kDfs || pool_.threads() == 1
+                     ? 1
+                     : kBatchPerThread * static_cast<size_t>(pool_.threads());
+    out_.threads = pool_.threads();
+    visited_.set_allowance_bytes(Allowance());
+  }
+
+  Outcome Run() {
+    bool go = AdmitInitialStates();
+    while (go && !frontier_.empty()) {
+      TakeBatch();
+      const Progress progress{out_.states, out_.transitions, out_.depth,
+                              static_cast<int64_t>(frontier_.size()), 0};
+      if (budget_.Exceeded(progress, &out_.stop,
+                           static_cast<int64_t>(batch_.size()))) {
+        break;
+      }
+      visited_.set_allowance_bytes(Allowance());
+      pool_.Run([this](int w) { ExpandShare(w); });
+      for (size_t i = 0; i < batch_.size() && go; ++i) go = Merge(i);
+    }
+    Finish();
+    return std::move(out_);
+  }
+
+ private:
+  struct Item {
+    std::conditional_t<kCopyable, State, std::monostate> state;
+    PackedPath path;
+    int32_t init = 0;
+    int32_t depth = 0;
+    uint32_t index = 0;  // in the liveness graph
+  };
+  // One successor as a worker saw it.
+  struct Successor {
+    uint64_t fp = 0;
+    uint32_t choice = 0;
+    bool known = false;  // in the visited set before this batch
+    int violated = -1;   // first Always property failing, or -1
+    uint64_t holding = 0;  // Sometimes holding (bit per property)
+    std::vector<bool> goals, triggers;  // liveness only
+    std::optional<State> state;         // copyable models, unless known
+  };
+  struct Expansion {
+    int worker = 0;
+    size_t begin = 0, end = 0;  // in that worker's successors
+    bool cut = false;           // at depth_max with actions enabled
+    std::vector<std::string> fair_texts;  // liveness: fair actions' texts
+    std::vector<int32_t> text_of;         // per action: index or -1
+  };
+  struct Worker {
+    explicit Worker(const M& model) : ex(model) {}
+    Executor<M> ex;
+    std::vector<Action> actions;
+    std::vector<Successor> successors;
+    Tape tape;  // opaque models: the item being expanded
+  };
+  enum class Admitted { kOld, kNew, kStop };
+
+  static int Threads(const ExploreOptions& o) {
+    return o.strategy == Strategy::kDfs ? 1 : o.threads;
+  }
+  bool liveness() const { return !eventually_.empty(); }
+
+  // What the visited set may hold: the memory bound minus everything else
+  // resident; with a lossy fallback, half of it, so that the bit array and
+  // the frontier have the rest.
+  int64_t Allowance() const {
+    const int64_t other =
+        std::max<int64_t>(0, budget_.resident() - visited_.bytes());
+    const int64_t room = budget_.limit() - other;
+    const bool may_switch =
+        options_.lossy == Lossy::kBitstate && !visited_.lossy() && !liveness();
+    return may_switch ? room / 2 : room;
+  }
+
+  bool AdmitInitialStates() {
+    Worker& w = *workers_[0];
+    for (int init = 0; init < model_.InitCount(); ++init) {
+      w.ex.Reset(init);
+      Successor s;
+      s.fp = w.ex.Fingerprint();
+      Evaluate(w.ex.state(), /*initial=*/true, s);
+      if constexpr (kCopyable) s.state.emplace(w.ex.Take());
+      Item root;
+      root.init = init;
+      if (Admit(s, root, init) == Admitted::kStop) return false;
+    }
+    return true;
+  }
+
+  void TakeBatch() {
+    batch_.clear();
+    while (batch_.size() < batch_max_ && !frontier_.empty()) {
+      if (options_.strategy == Strategy::kDfs) {
+        batch_.push_back(std::move(frontier_.back()));
+        frontier_.pop_back();
+      } else {
+        batch_.push_back(std::move(frontier_.front()));
+        frontier_.pop_front();
+      }
+    }
+    expansions_.resize(batch_.size());
+    for (auto& w : workers_) w->successors.clear();
+    next_item_.store(0, std::memory_order_relaxed);
+  }
+
+  // Worker w's share of the batch: items claimed kGrain at a time. The
+  // visited set is only read here.
+  void ExpandShare(int w) {
+    for (;;) {
+      const size_t begin = next_item_.fetch_add(kGrain, std::memory_order_relaxed);
+      if (begin >= batch_.size()) return;
+      const size_t end = std::min(batch_.size(), begin + kGrain);
+      for (size_t i = begin; i < end; ++i) Expand(i, w);
+    }
+  }
+
+  void Restore(Worker& w, const Item& item) {
+    if constexpr (kCopyable) {
+      w.ex.Restore(item.state);
+    } else {
+      w.ex.Restore(w.tape);
+    }
+  }
+
+  void Expand(size_t i, int wi) {
+    const Item& item = batch_[i];
+    Worker& w = *workers_[wi];
+    Expansion& e = expansions_[i];
+    e.worker = wi;
+    e.begin = e.end = w.successors.size();
+    if constexpr (!kCopyable) w.tape = item.path.Unpack(item.init);
+    Restore(w, item);
+    w.ex.Actions(w.actions);
+    e.cut = !w.actions.empty() && item.depth >= options_.limits.depth_max;
+    if (e.cut) return;
+    if (liveness()) FairTexts(w, e);
+    for (uint32_t c = 0; c < w.actions.size(); ++c) {
+      if (c > 0) Restore(w, item);
+      w.ex.Apply(c, w.actions[c]);
+      Successor& s = w.successors.emplace_back();
+      s.fp = w.ex.Fingerprint();
+      s.choice = c;
+      s.known = visited_.Contains(s.fp);
+      if (s.known) continue;
+      Evaluate(w.ex.state(), /*initial=*/false, s);
+      if constexpr (kCopyable) s.state.emplace(w.ex.Take());
+    }
+    e.end = w.successors.size();
+  }
+
+  // The fair actions' texts, labelled in the merge (liveness.h).
+  void FairTexts(const Worker& w, Expansion& e) const {
+    e.fair_texts.clear();
+    e.text_of.assign(w.actions.size(), -1);
+    for (size_t c = 0; c < w.actions.size(); ++c) {
+      if (!IsFair(model_, w.ex.state(), w.actions[c])) continue;
+      e.text_of[c] = static_cast<int32_t>(e.fair_texts.size());
+      e.fair_texts.push_back(model_.Describe(w.ex.state(), w.actions[c]));
+    }
+  }
+
+  void Evaluate(const State& state, bool initial, Successor& s) const {
+    s.violated = tracker_.Evaluate(state, &s.holding);
+    for (int k : eventually_) {
+      const auto& p = model_.properties()[k];
+      s.goals.push_back(p.holds(state));
+      s.triggers.push_back(p.trigger ? p.trigger(state) : initial);
+    }
+  }
+
+  // Admits batch item i's successors in action order; false to stop.
+  bool Merge(size_t i) {
+    const Item& item = batch_[i];
+    Expansion& e = expansions_[i];
+    if (e.cut) {
+      out_.depth_cut = true;
+      return true;
+    }
+    std::vector<uint32_t> labels;
+    if (liveness()) {
+      graph_.SetFairEnabled(item.index, e.fair_texts);
+      for (int32_t t : e.text_of) {
+        labels.push_back(t < 0 ? LivenessGraph::kUnfair : graph_.Label(e.fair_texts[t]));
+      }
+    }
+    std::vector<Successor>& successors = workers_[e.worker]->successors;
+    for (size_t k = e.begin; k < e.end; ++k) {
+      Successor& s = successors[k];
+      ++out_.transitions;
+      if (Admit(s, item, -1) == Admitted::kStop) return false;
+      if (liveness()) {
+        graph_.AddEdge({item.index, graph_.IndexOf(s.fp), s.choice, labels[s.choice]});
+      }
+      if (out_.states >= options_.limits.states_max) {
+        out_.stop = Stop::kStates;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Adds s (reached from `parent` by s.choice, or an initial state when
+  // init >= 0) to the visited set and, if new, checks it and queues it.
+  Admitted Admit(Successor& s, const Item& parent, int init) {
+    if (s.known) return Admitted::kOld;
+    InsertResult r = visited_.Insert(s.fp);
+    if (r == InsertResult::kNoRoom) {
+      if (!MakeRoom()) {
+        out_.stop = Stop::kMemory;
+        out_.note = absl::StrCat("the visited set reached the memory bound (",
+                                 budget_.limit() >> 20, " MiB",
+                                 budget_.machine_bound() ? ", what the machine has free" : "",
+                                 ") at ", out_.states, " states");
+        return Admitted::kStop;
+      }
+      r = visited_.Insert(s.fp);
+      FL_CHECK(r != InsertResult::kNoRoom);
+    }
+    if (r == InsertResult::kPresent) return Admitted::kOld;
+    Item item;
+    item.init = init >= 0 ? init : parent.init;
+    item.path = parent.path;
+    if (init < 0) item.path.Append(s.choice);
+    item.depth = init >= 0 ? 0 : parent.depth + 1;
+    ++out_.states;
+    out_.depth = std::max<int64_t>(out_.depth, item.depth);
+    tracker_.Mark(s.holding);
+    if (s.violated >= 0) {
+      out_.stop = Stop::kViolation;
+      out_.violated = s.violated;
+      out_.tape = item.path.Unpack(item.init);
+      return Admitted::kStop;
+    }
+    if (liveness()) {
+      item.index = graph_.AddState(s.fp, std::move(s.goals), std::move(s.triggers), init);
+    }
+    if constexpr (kCopyable) item.state = std::move(*s.state);
+    frontier_.push_back(std::move(item));
+    return Admitted::kNew;
+  }
+
+  // The exact visited set cannot grow within the memory bound: turn it into
+  // a bit array (--lossy bitstate) with the memory left, or give up.
+  bool MakeRoom() {
+    if (options_.lossy != Lossy::kBitstate || visited_.lossy() || liveness()) {
+      return false;
+    }
+    budget_.PollMemory();
+    const int64_t table = visited_.bytes();
+    const int64_t other = std::max<int64_t>(0, budget_.resident() - table);
+    // Half of what is left: the freed table may stay resident (the
+    // allocator keeps small blocks) and the frontier keeps growing.
+    const int64_t bits = (budget_.limit() - other - table) / 2;
+    if (bits < kBitstateBytesMin) return false;
+    visited_.SwitchToBitstate(bits);
+    out_.lossy = true;
+    out_.lossy_since_states = out_.states;
+    visited_.set_allowance_bytes(0);
+    return true;
+  }
+
+  void Finish() {
+    out_.sometimes_reached = tracker_.reached();
+    out_.visited_bytes = visited_.bytes();
+    if (out_.lossy) {
+      const double fill = visited_.bitstate()->Fill();
+      out_.miss_probability = std::pow(fill, Bitstate::kHashes);
+    } else {
+      // TLC's "calculated" estimate: n distinct of m generated fingerprints.
+      const double n = static_cast<double>(out_.states);
+      const double m = static_cast<double>(out_.transitions + model_.InitCount());
+      out_.collision_probability = n * std::max(0.0, m - n) / 0x1p64;
+    }
+    if (!liveness() || out_.stop != Stop::kComplete || out_.depth_cut) {
+      out_.seconds = budget_.Seconds();
+      return;
+    }
+    out_.liveness_checked = true;
+    if (auto v = graph_.FindViolation(eventually_)) {
+      out_.stop = Stop::kViolation;
+      out_.violated = v->property;
+      out_.tape = std::move(v->tape);
+      out_.loop_start = v->loop_start;
+    }
+    out_.seconds = budget_.Seconds();
+  }
+
+  const M& model_;
+  const ExploreOptions& options_;
+  Outcome out_;
+  Budget budget_;
+  PropertyTracker<State> tracker_;
+  WorkerPool pool_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<int> eventually_;  // indices of Eventually properties
+  LivenessGraph graph_;          // recorded only when there is liveness
+  VisitedSet visited_;
+  std::deque<Item> frontier_;
+  std::vector<Item> batch_;
+  std::vector<Expansion> expansions_;
+  size_t batch_max_ = 1;
+  std::atomic<size_t> next_item_{0};
 };
 
 }  // namespace internal
 
-// Rebuilds the tape that reaches fingerprint `target` by following `parent`
-// links back to an initial state, then replaying forward and picking, at each
-// step, the action whose successor has the next fingerprint on the chain.
-template <Model M>
-Tape ReconstructTape(
-    const M& model, const absl::flat_hash_map<uint64_t, uint64_t>& parent,
-    uint64_t target) {
-  std::vector<uint64_t> chain{target};
-  for (uint64_t fp = target; parent.at(fp) != fp; fp = parent.at(fp)) {
-    chain.push_back(parent.at(fp));
-    FL_CHECK(chain.size() <= parent.size());
-  }
-  std::reverse(chain.begin(), chain.end());
-  Executor<M> ex(model);
-  int init = 0;
-  for (; init < model.InitCount(); ++init) {
-    ex.Reset(init);
-    if (ex.Fingerprint() == chain[0]) break;
-  }
-  FL_CHECK(init < model.InitCount());
-  Tape tape{init, {}};
-  std::vector<typename M::Action> actions;
-  for (size_t k = 1; k < chain.size(); ++k) {
-    const auto snapshot = ex.Take();
-    ex.Restore(snapshot);
-    ex.Actions(actions);
-    bool found = false;
-    for (uint32_t i = 0; i < actions.size() && !found; ++i) {
-      if (i > 0) ex.Restore(snapshot);
-      ex.Apply(i, actions[i]);
-      found = ex.Fingerprint() == chain[k];
-      if (found) tape.choices.push_back(i);
-    }
-    FL_CHECK(found);
-  }
-  return tape;
-}
-
-// Labels the enabled actions of the current state for the liveness graph:
-// fair ones by their text, the others as unfair.
-template <Model M>
-void LabelFairActions(const M& model, const Executor<M>& ex,
-                      const std::vector<typename M::Action>& actions,
-                      LivenessGraph& graph, uint32_t index,
-                      std::vector<uint32_t>& labels) {
-  labels.assign(actions.size(), LivenessGraph::kUnfair);
-  std::vector<std::string> texts;
-  for (size_t i = 0; i < actions.size(); ++i) {
-    if (!IsFair(model, ex.state(), actions[i])) continue;
-    texts.push_back(model.Describe(ex.state(), actions[i]));
-    labels[i] = graph.Label(texts.back());
-  }
-  graph.SetFairEnabled(index, texts);
-}
-
-// Exhaustive search, breadth-first or depth-first.
+// Exhaustive search, breadth-first or depth-first, over one model; BFS on
+// options.threads threads (DFS always runs on one). The visited set holds
+// 64-bit fingerprints only (harness/fingerprint_set.h); frontier items carry
+// their path, which is the counterexample when one of them violates a
+// property.
 template <Model M>
 Outcome Search(const M& model, const ExploreOptions& options) {
-  using Snapshot = typename Executor<M>::Snapshot;
-  struct Item {
-    Snapshot snapshot;
-    uint64_t fp;
-    int64_t depth;
-    uint32_t index;  // in the liveness graph
-  };
-  Outcome out;
-  internal::Budget budget(options);
-  Executor<M> ex(model);
-  PropertyTracker<typename M::State> tracker(model.properties());
-  absl::flat_hash_map<uint64_t, uint64_t> parent;  // fingerprint -> parent's
-  std::deque<Item> frontier;
-  uint64_t violating_fp = 0;
-  std::vector<int> eventually;  // indices of Eventually properties
-  for (size_t i = 0; i < model.properties().size(); ++i) {
-    if (model.properties()[i].kind == PropertyKind::kEventually) {
-      eventually.push_back(static_cast<int>(i));
-    }
-  }
-  LivenessGraph graph;  // recorded only when there is liveness to check
-
-  // Records a newly reached state; false if the search must stop.
-  auto visit = [&](uint64_t fp, uint64_t from, int64_t depth, int init) {
-    if (!parent.emplace(fp, from).second) return true;
-    ++out.states;
-    out.depth = std::max(out.depth, depth);
-    out.violated = tracker.Check(ex.state());
-    if (out.violated >= 0) {
-      out.stop = Stop::kViolation;
-      violating_fp = fp;
-      return false;
-    }
-    uint32_t index = 0;
-    if (!eventually.empty()) {
-      std::vector<bool> goals, triggers;
-      for (int k : eventually) {
-        const auto& p = model.properties()[k];
-        goals.push_back(p.holds(ex.state()));
-        triggers.push_back(p.trigger ? p.trigger(ex.state()) : init >= 0);
-      }
-      index = graph.AddState(fp, std::move(goals), std::move(triggers), init);
-    }
-    frontier.push_back({ex.Take(), fp, depth, index});
-    return true;
-  };
-
-  bool go = true;
-  for (int init = 0; init < model.InitCount() && go; ++init) {
-    ex.Reset(init);
-    const uint64_t fp = ex.Fingerprint();
-    go = visit(fp, fp, 0, init);
-  }
-  std::vector<typename M::Action> actions;
-  std::vector<uint32_t> labels;
-  while (go && !frontier.empty()) {
-    Item item = std::move(options.strategy == Strategy::kDfs
-                              ? frontier.back()
-                              : frontier.front());
-    if (options.strategy == Strategy::kDfs) {
-      frontier.pop_back();
-    } else {
-      frontier.pop_front();
-    }
-    const Progress progress{out.states, out.transitions, out.depth,
-                            static_cast<int64_t>(frontier.size()), 0};
-    if (budget.Exceeded(progress, &out.stop)) break;
-    ex.Restore(item.snapshot);
-    ex.Actions(actions);
-    if (!actions.empty() && item.depth >= options.limits.depth_max) {
-      out.depth_cut = true;
-      continue;
-    }
-    if (!eventually.empty()) LabelFairActions(model, ex, actions, graph, item.index, labels);
-    for (uint32_t i = 0; i < actions.size() && go; ++i) {
-      if (i > 0) ex.Restore(item.snapshot);
-      ex.Apply(i, actions[i]);
-      ++out.transitions;
-      const uint64_t fp = ex.Fingerprint();
-      go = visit(fp, item.fp, item.depth + 1, -1);
-      if (go && !eventually.empty()) {
-        graph.AddEdge({item.index, graph.IndexOf(fp), i, labels[i]});
-      }
-      if (go && out.states >= options.limits.states_max) {
-        out.stop = Stop::kStates;
-        go = false;
-      }
-    }
-  }
-  out.sometimes_reached = tracker.reached();
-  out.seconds = budget.Seconds();
-  out.visited_bytes = static_cast<int64_t>(
-      parent.capacity() * (sizeof(std::pair<uint64_t, uint64_t>) + 1));
-  if (out.stop == Stop::kViolation) {
-    out.tape = ReconstructTape(model, parent, violating_fp);
-  } else if (!eventually.empty() && out.stop == Stop::kComplete && !out.depth_cut) {
-    out.liveness_checked = true;
-    if (auto v = graph.FindViolation(eventually)) {
-      out.stop = Stop::kViolation;
-      out.violated = v->property;
-      out.tape = std::move(v->tape);
-      out.loop_start = v->loop_start;
-    }
-    out.seconds = budget.Seconds();
-  }
-  return out;
+  FL_CHECK(options.threads >= 1 && options.threads <= WorkerPool::kThreadsMax);
+  return internal::Searcher<M>(model, options).Run();
 }
 
 // Seeded random walks from the initial states, each up to depth_max steps,

@@ -7,6 +7,26 @@
 
 namespace faultline {
 
+namespace {
+
+// Why a run without a violation is not complete.
+std::string Shortfall(const Outcome& o) {
+  if (o.lossy && o.stop == Stop::kComplete && !o.depth_cut) {
+    return absl::StrCat(
+        "lossy: the visited set became a bitstate array at ", o.lossy_since_states,
+        " states to stay within the memory bound; states may have been missed; "
+        "no violation among those explored");
+  }
+  std::string s = absl::StrCat(
+      "stopped by ", o.stop == Stop::kComplete ? "depth_max" : StopName(o.stop));
+  if (!o.note.empty()) absl::StrAppend(&s, " (", o.note, ")");
+  if (o.lossy) absl::StrAppend(&s, "; lossy since ", o.lossy_since_states, " states");
+  absl::StrAppend(&s, "; no violation within these bounds");
+  return s;
+}
+
+}  // namespace
+
 // Pass only when every reachable state was seen and no Sometimes is missing.
 Verdict Judge(const Checker& checker, const Outcome& o) {
   const std::vector<PropertyInfo> props = checker.Properties();
@@ -44,7 +64,8 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
     }
     return s;
   }
-  const bool complete = o.stop == Stop::kComplete && !o.depth_cut;
+  // A lossy visited set may have skipped states: never complete.
+  const bool complete = o.stop == Stop::kComplete && !o.depth_cut && !o.lossy;
   if (complete && !unreached.empty()) {
     s.name = "vacuous";
     s.property = absl::StrJoin(unreached, ",");
@@ -61,11 +82,7 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
     return s;
   }
   s.name = complete ? "pass" : "bounds-exhausted";
-  s.detail = complete ? "every reachable state explored"
-                      : absl::StrCat("stopped by ",
-                                     o.stop == Stop::kComplete ? "depth_max"
-                                                               : StopName(o.stop),
-                                     "; no violation within these bounds");
+  s.detail = complete ? "every reachable state explored" : Shortfall(o);
   if (o.liveness_steps > 0) {
     absl::StrAppend(&s.detail, "; every run met its owed goals (",
                     absl::StrJoin(unchecked, ","), ") within ", o.liveness_steps,

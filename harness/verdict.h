@@ -5,8 +5,10 @@
 //   violation         an Always or Eventually property fails (a trace exists)
 //   vacuous           complete, but some Sometimes never held: the model does
 //                     nothing worth checking (exit code 1, like a violation)
-//   bounds-exhausted  a bound stopped the search before it was complete, or the
-//                     run sampled; no violation found within those bounds
+//   bounds-exhausted  a bound stopped the search before it was complete, the
+//                     visited set turned lossy (bitstate: states may have been
+//                     missed), or the run sampled; no violation found within
+//                     those bounds
 //   bounded-liveness-violation
 //                     sampling with a liveness budget: after the faults stopped
 //                     and the damage was repaired, an Eventually goal was not

@@ -751,17 +751,25 @@ class ActorModel {
       }
       if (!options_.causality_observations_only) ++clock[n];
     }
-    out_.Reset(n, node_count_);
-    handler(w.node_mutable(n), out_);
+    Out<P>& out = Scratch();
+    out.Reset(n, node_count_);
+    handler(w.node_mutable(n), out);
     if (options_.causality && options_.causality_observations_only &&
-        !out_.observations_.empty()) {
+        !out.observations_.empty()) {
       ++w.clocks[n][n];
     }
-    ApplyEffects(w, n, narration);
+    ApplyEffects(w, n, out, narration);
   }
 
-  void ApplyEffects(State& w, NodeId n, std::string* narration) const {
-    for (Envelope<Msg>& e : out_.sends_) {
+  // The effect buffer handlers write into, one per thread (explorers step
+  // worlds on several threads; handlers never nest).
+  static Out<P>& Scratch() {
+    thread_local Out<P> out;
+    return out;
+  }
+
+  void ApplyEffects(State& w, NodeId n, Out<P>& out, std::string* narration) const {
+    for (Envelope<Msg>& e : out.sends_) {
       if (narration) {
         absl::StrAppend(narration, "    sends ", Show(e.msg), " to ",
                         Name(e.to),
@@ -774,7 +782,7 @@ class ActorModel {
       }
       Insert(w, std::move(e));
     }
-    for (const auto& [id, arm] : out_.timer_ops_) {
+    for (const auto& [id, arm] : out.timer_ops_) {
       const TimerKey key{n, id};
       auto it = std::lower_bound(w.timers.begin(), w.timers.end(), key);
       const bool armed = it != w.timers.end() && *it == key;
@@ -785,13 +793,13 @@ class ActorModel {
                         " timer ", id, "\n");
       }
     }
-    if (out_.persist_) {
+    if (out.persist_) {
       if constexpr (State::kValueNodes) {
         if (options_.crash == CrashModel::kRecover) w.disk[n] = w.nodes[n];
       }
       if (narration) absl::StrAppend(narration, "    persists its state\n");
     }
-    for (auto& obs : out_.observations_) {
+    for (auto& obs : out.observations_) {
       if (w.traitor(n)) break;  // a traitor's outputs mean nothing
       if (narration) {
         absl::StrAppend(narration, "    observes ", Show(obs), "\n");
@@ -861,7 +869,6 @@ class ActorModel {
   std::vector<Property<State>> properties_;
   std::vector<std::vector<uint8_t>> splits_;
   std::vector<uint64_t> traitor_sets_;
-  mutable Out<P> out_;  // scratch buffer reused by every handler run
 };
 
 }  // namespace faultline

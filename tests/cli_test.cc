@@ -108,14 +108,15 @@ TEST_F(Cli, HumanSummaryHasAFixedShape) {
   const Result r = Faultline("check two-phase-spec:commit-early");
   ASSERT_EQ(r.code, 1) << r.err;
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 7u) << r.out;
+  ASSERT_EQ(lines.size(), 8u) << r.out;
   EXPECT_THAT(lines[0], StartsWith("faultline check two-phase-spec:commit-early"));
   EXPECT_THAT(lines[1], StartsWith("options: "));
   EXPECT_THAT(lines[2], StartsWith("config: rms=3"));
   EXPECT_THAT(lines[3], StartsWith("verdict: violation (TCConsistent)"));
   EXPECT_THAT(lines[4], StartsWith("explored: "));
-  EXPECT_EQ(lines[5], "trace: faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
-  EXPECT_EQ(lines[6], "replay: faultline replay faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
+  EXPECT_THAT(lines[5], StartsWith("visited set: "));
+  EXPECT_EQ(lines[6], "trace: faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
+  EXPECT_EQ(lines[7], "replay: faultline replay faultline-traces/two-phase-spec.commit-early.TCConsistent.trace");
   // A second run never replaces the first trace.
   const Result again = Faultline("check two-phase-spec:commit-early");
   EXPECT_THAT(again.out, HasSubstr("TCConsistent-2.trace"));
