@@ -63,7 +63,7 @@ class Checker {
   // The trace as structured steps for diagrams (harness/view.h); an error
   // naming the step if it does not replay.
   virtual absl::StatusOr<TraceView> View(const Trace& trace) const = 0;
-  // What `--symmetry` does here (harness/symmetry.h); empty if not asked.
+  // What `--symmetry` does here (harness/symmetry.h): on, or off and why.
   virtual SymmetryStatus Symmetry() const = 0;
 };
 
@@ -143,8 +143,13 @@ class ModelChecker final : public Checker {
   }
 
   SymmetryStatus Symmetry() const override {
-    if constexpr (requires { model_->symmetry(); }) return model_->symmetry();
-    return {};
+    if constexpr (requires { model_->symmetry(); }) {
+      return model_->symmetry();
+    } else {
+      SymmetryStatus none;
+      none.note = "off: this model declares no interchangeable nodes";
+      return none;
+    }
   }
 
   Outcome Explore(const ExploreOptions& options) const override {

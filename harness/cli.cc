@@ -382,8 +382,9 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     err << "faultline: " << r.entry->name
         << " has no eventually property: --liveness-steps has nothing to check\n";
     return kExitUsage;
-  if (const SymmetryStatus sym = checker->Symmetry(); sym.requested) {
-    human << "symmetry: " << sym.note << "\n";
+  }
+  if (r.config.world.symmetry) {
+    human << "symmetry: " << checker->Symmetry().note << "\n";
   }
   const Outcome o = checker->Explore(r.explore);
   if (const std::string note = r.explore.por ? PorNote(*checker, o) : "";

@@ -659,10 +659,16 @@ class ActorModel {
   // symmetry on the minimum digest over the permutations that sort each
   // class by NodeKeys(). Equal exactly for symmetric states.
   uint64_t CanonicalDigest(const State& w) const {
+    return symmetry_.active ? SymmetricDigest(w) : Digest(w);
+  }
+
+  // The canonical digest under the declared classes, whether or not the
+  // reduction is on (tests check declarations the checker cannot use).
+  uint64_t SymmetricDigest(const State& w) const {
+    FL_CHECK(!symmetry_.classes.empty());
     if constexpr (!State::kValueNodes) {
-      return Digest(w);  // never active: opaque nodes cannot be permuted
+      return Digest(w);  // never reached: opaque nodes have no classes
     } else {
-      if (!symmetry_.active) return Digest(w);
       const std::vector<uint64_t> keys = NodeKeys(w);
       uint64_t best = ~uint64_t{0};
       ForEachSortingPermutation(
@@ -677,9 +683,9 @@ class ActorModel {
   // The world with node n renamed p(n) everywhere: node slots and disks,
   // messages (ends, contents, stamps), timers, crashed nodes, issued
   // requests, partition blocks, history and vector clocks. `p` must permute
-  // within the active classes (it is a symmetry of this model).
+  // within the declared classes (symmetry().classes).
   State Permute(const State& w, const NodePermutation& p) const {
-    FL_CHECK(symmetry_.active);
+    FL_CHECK(!symmetry_.classes.empty());
     FL_CHECK(p.size() == node_count_);
     State out;
     if constexpr (State::kValueNodes) {
@@ -953,38 +959,39 @@ class ActorModel {
 
   // ---- Symmetry, private part ----
 
+  // With --symmetry and a declaration, the classes are set up even where
+  // the reduction stays off, so tests can check every declaration.
   void SetUpSymmetry() {
     symmetry_.requested = options_.symmetry;
     if (!symmetry_.requested) return;
-    if constexpr (!DeclaresSymmetry<P>) {
-      symmetry_.note = "off: this protocol declares no interchangeable nodes";
-    } else if (const char* why = SymmetryUnsupported()) {
-      symmetry_.note = absl::StrCat("off: ", why);
+    if constexpr (!DeclaresSymmetry<P> || !State::kValueNodes) {
+      symmetry_.note = State::kValueNodes
+                           ? "off: this protocol declares no interchangeable nodes"
+                           : "off: opaque nodes cannot be permuted";
     } else {
       IndexRequests();
       symmetry_.classes = RefineClasses(
           NormalizeClasses(protocol_.SymmetricNodes(), node_count_),
           RequestLabels());
-      if (symmetry_.classes.empty()) {
-        symmetry_.note = "off: no two nodes are interchangeable here";
-        return;
-      }
-      symmetry_.active = true;
       class_of_.assign(node_count_, -1);
-      std::vector<std::string> names;
-      for (NodeId n = 0; n < node_count_; ++n) names.push_back(Name(n));
       for (size_t c = 0; c < symmetry_.classes.size(); ++c) {
         for (NodeId n : symmetry_.classes[c]) class_of_[n] = static_cast<int>(c);
       }
+      std::vector<std::string> names;
+      for (NodeId n = 0; n < node_count_; ++n) names.push_back(Name(n));
+      const char* why = SymmetryUnsupported();
+      symmetry_.active = why == nullptr;
       symmetry_.note =
-          absl::StrCat("on: ", DescribeClasses(symmetry_.classes, names), " (",
-                       GroupOrder(symmetry_.classes), " permutations)");
+          why != nullptr ? absl::StrCat("off: ", why)
+                         : absl::StrCat("on: ", DescribeClasses(symmetry_.classes, names),
+                                        " (", GroupOrder(symmetry_.classes),
+                                        " permutations)");
     }
   }
 
   // Why a declared symmetry cannot be used in this check, or nullptr.
   const char* SymmetryUnsupported() const {
-    if (!State::kValueNodes) return "opaque nodes cannot be permuted";
+    if (symmetry_.classes.empty()) return "no two nodes are interchangeable here";
     for (const auto& p : properties_) {
       if (p.kind == PropertyKind::kEventually) {
         return "liveness properties are checked, and fair-cycle detection "

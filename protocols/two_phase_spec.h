@@ -154,7 +154,10 @@ class TwoPhaseSpec {
   // Symmetry: see the top of this file.
   const SymmetryStatus& symmetry() const { return symmetry_; }
   uint64_t CanonicalDigest(const State& s) const {
-    if (!symmetry_.active) return Digest(s);
+    return symmetry_.active ? SymmetricDigest(s) : Digest(s);
+  }
+  uint64_t SymmetricDigest(const State& s) const {
+    FL_CHECK(symmetry_.active);
     std::array<uint8_t, kRmsMax> rms{};
     for (int r = 0; r < rms_; ++r) {
       rms[r] = static_cast<uint8_t>(s.rm[r] * 4 + ((s.tm_prepared >> r) & 1) * 2 +
