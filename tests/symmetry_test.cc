@@ -1,14 +1,9 @@
 // Symmetry reduction (harness/symmetry.h): declarations are symmetries of
 // their models, the canonical fingerprint is exact, and `--symmetry` keeps
-// every registered entry's verdict while visiting fewer states.
-#include <sys/wait.h>
-
+// every registered entry's verdict while visiting fewer states. The command
+// line's side is in tests/cli_test.cc (Cli.Symmetry*).
 #include <algorithm>
-#include <cstdlib>
 #include <deque>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -347,68 +342,7 @@ TEST(Exact, RaftVisitsOneStatePerOrbit) {
 }
 
 // ---- Every registered entry keeps its verdict ----
-
-std::vector<std::string> EntryNames() {
-  std::vector<std::string> names;
-  for (const Entry& e : Registry()) names.push_back(e.name);
-  return names;
-}
-
-class EveryEntry : public testing::TestWithParam<std::string> {};
-
-// With --symmetry an entry either reduces (and then meets its expectation,
-// its counterexample replaying step for step) or says why not and searches
-// exactly as without (CanonicalDigest is then the plain digest, so the run
-// is the one tests/protocols_test.cc checks).
-TEST_P(EveryEntry, KeepsItsVerdictWithSymmetry) {
-  const Entry* entry = FindEntry(GetParam());
-  ASSERT_NE(entry, nullptr);
-  Config config = DefaultConfig(*entry);
-  config.world.symmetry = true;
-  const auto checker = entry->make(config);
-  const SymmetryStatus status = checker->Symmetry();
-  const bool declares = absl::StartsWith(entry->name, "paxos") ||
-                        absl::StartsWith(entry->name, "two-phase-spec") ||
-                        entry->name == "raft" || absl::StartsWith(entry->name, "raft:");
-  if (declares) EXPECT_TRUE(status.active) << status.note;
-  if (!status.active) {
-    EXPECT_TRUE(absl::StartsWith(status.note, "off: ")) << status.note;
-    return;
-  }
-  EXPECT_TRUE(absl::StartsWith(status.note, "on: ")) << status.note;
-  ExploreOptions options;
-  options.limits = entry->limits;
-  const Outcome outcome = checker->Explore(options);
-  const Verdict verdict = Judge(*checker, outcome);
-  if (entry->expect_pass) {
-    EXPECT_EQ(verdict.name, "pass") << verdict.detail;
-    // Exact reduced counts at the defaults (a complete search visits the
-    // same states in any order); without symmetry 984606, 719851 and 288.
-    const std::map<std::string, int64_t> reduced = {
-        {"paxos", 168177}, {"raft", 359936}, {"two-phase-spec", 80}};
-    if (reduced.contains(entry->name)) {
-      EXPECT_EQ(outcome.states, reduced.at(entry->name));
-    }
-    return;
-  }
-  ASSERT_EQ(verdict.name, "violation") << verdict.detail;
-  EXPECT_EQ(verdict.property, entry->violates);
-  Trace trace = checker->Record(outcome.tape);
-  trace.property = verdict.property;
-  trace.loop_start = outcome.loop_start;
-  // Replayed by a checker built without symmetry: traces do not depend on it.
-  EXPECT_EQ(entry->make(DefaultConfig(*entry))->Replay(trace, nullptr).kind,
-            ReplayResult::Kind::kReproduced);
-}
-
-INSTANTIATE_TEST_SUITE_P(Registry, EveryEntry, testing::ValuesIn(EntryNames()),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-' || c == ':') c = '_';
-                           }
-                           return name;
-                         });
+// (tests/protocols_test.cc, EveryEntry.KeepsItsVerdictWithSymmetry)
 
 // Where the reduction is off, the search is the plain one, state for state,
 // including a liveness counterexample.
@@ -426,55 +360,6 @@ TEST(Fallback, LivenessEntrySearchesAsWithout) {
   EXPECT_EQ(with.states, plain.states);
   EXPECT_EQ(with.violated, plain.violated);
   EXPECT_EQ(with.tape, plain.tape);
-}
-
-// ---- Command line ----
-
-struct Ran {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Ran Faultline(const std::string& args) {
-  const char* bin = std::getenv("FAULTLINE_BIN");
-  if (bin == nullptr) return {-1, "", "FAULTLINE_BIN is not set"};
-  const std::string dir = absl::StrCat(
-      testing::TempDir(), "/symmetry_",
-      testing::UnitTest::GetInstance()->current_test_info()->name());
-  const std::string cmd = absl::StrCat("rm -rf ", dir, " && mkdir -p ", dir,
-                                       " && cd ", dir, " && ", bin, " ", args,
-                                       " >out.txt 2>err.txt");
-  const int status = std::system(cmd.c_str());
-  return {WEXITSTATUS(status), Slurp(dir + "/out.txt"), Slurp(dir + "/err.txt")};
-}
-
-TEST(Cli, CheckSaysWhatSymmetryDid) {
-  const Ran on = Faultline("check two-phase-spec --symmetry");
-  EXPECT_EQ(on.exit_code, 0) << on.err;
-  EXPECT_TRUE(absl::StrContains(on.out, "symmetry=on")) << on.out;
-  EXPECT_TRUE(absl::StrContains(on.out, "symmetry: on: {rm0,rm1,rm2} (6 permutations)"))
-      << on.out;
-  EXPECT_TRUE(absl::StrContains(on.out, "explored: 80 states")) << on.out;
-  const Ran off = Faultline("check two-generals --symmetry");
-  EXPECT_EQ(off.exit_code, 1) << off.err;  // its violation, found as without
-  EXPECT_TRUE(absl::StrContains(
-      off.out, "symmetry: off: this protocol declares no interchangeable nodes"))
-      << off.out;
-}
-
-TEST(Cli, SamplingRejectsSymmetry) {
-  const Ran r = Faultline("simulate paxos --symmetry --runs 1");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r.err, "--symmetry reduces exhaustive search only"))
-      << r.err;
 }
 
 }  // namespace
