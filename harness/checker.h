@@ -64,7 +64,12 @@ class Checker {
   // naming the step if it does not replay.
   virtual absl::StatusOr<TraceView> View(const Trace& trace) const = 0;
   // What `--symmetry` does here (harness/symmetry.h): on, or off and why.
-  virtual SymmetryStatus Symmetry() const = 0;
+  // By default off: a checker without a model that declares symmetry.
+  virtual SymmetryStatus Symmetry() const {
+    SymmetryStatus none;
+    none.note = "off: this model declares no interchangeable nodes";
+    return none;
+  }
 };
 
 // What a replayed liveness counterexample showed: the digests along it,
@@ -146,9 +151,7 @@ class ModelChecker final : public Checker {
     if constexpr (requires { model_->symmetry(); }) {
       return model_->symmetry();
     } else {
-      SymmetryStatus none;
-      none.note = "off: this model declares no interchangeable nodes";
-      return none;
+      return Checker::Symmetry();
     }
   }
 
