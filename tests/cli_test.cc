@@ -232,9 +232,11 @@ TEST_F(Cli, SymmetrySaysWhatItDid) {
       "\nsymmetry: off: this protocol declares no interchangeable nodes\n"));
 }
 
-TEST_F(Cli, SymmetryRejectsSampling) {
+TEST_F(Cli, SymmetryRejectsSamplingAndPor) {
   ExpectUsageError("simulate paxos --symmetry --runs 1",
                    "--symmetry reduces exhaustive search only");
+  ExpectUsageError("check paxos --symmetry --por",
+                   "--symmetry cannot be combined with --por yet");
 }
 
 }  // namespace
