@@ -21,6 +21,7 @@
 #include "harness/explore.h"
 #include "harness/liveness.h"
 #include "harness/model.h"
+#include "harness/symmetry.h"
 #include "harness/trace.h"
 #include "harness/view.h"
 #include "harness/world.h"
@@ -62,6 +63,13 @@ class Checker {
   // The trace as structured steps for diagrams (harness/view.h); an error
   // naming the step if it does not replay.
   virtual absl::StatusOr<TraceView> View(const Trace& trace) const = 0;
+  // What `--symmetry` does here (harness/symmetry.h): on, or off and why.
+  // By default off: a checker without a model that declares symmetry.
+  virtual SymmetryStatus Symmetry() const {
+    SymmetryStatus none;
+    none.note = "off: this model declares no interchangeable nodes";
+    return none;
+  }
 };
 
 // What a replayed liveness counterexample showed: the digests along it,
@@ -137,6 +145,14 @@ class ModelChecker final : public Checker {
     std::vector<PropertyInfo> out;
     for (const auto& p : model_->properties()) out.push_back({p.name, p.kind});
     return out;
+  }
+
+  SymmetryStatus Symmetry() const override {
+    if constexpr (requires { model_->symmetry(); }) {
+      return model_->symmetry();
+    } else {
+      return Checker::Symmetry();
+    }
   }
 
   Outcome Explore(const ExploreOptions& options) const override {

@@ -33,6 +33,14 @@ struct Tape {
   bool operator==(const Tape&) const = default;
 };
 
+// Optional model hook: a fingerprint that is equal for states the model
+// declares equivalent (symmetry reduction, harness/symmetry.h). The visited
+// set keys on it; traces keep recording the plain Digest.
+template <typename M>
+concept HasCanonicalDigest = requires(const M& m, const typename M::State& s) {
+  { m.CanonicalDigest(s) } -> std::convertible_to<uint64_t>;
+};
+
 template <Model M>
 class Executor {
  public:
@@ -65,10 +73,15 @@ class Executor {
 
   uint64_t Digest() const { return model_.Digest(state_); }
 
-  // Identifies the state for the visited set. Without a trustworthy digest
-  // (opaque nodes without Fingerprint()) the path is hashed in, so search
-  // becomes a tree search bounded by depth: sound, never over-pruned.
+  // Identifies the state for the visited set: the model's canonical digest
+  // if it has one (equal for symmetric states), else the digest. Without a
+  // trustworthy digest (opaque nodes without Fingerprint()) the path is
+  // hashed in, so search becomes a tree search bounded by depth: sound,
+  // never over-pruned.
   uint64_t Fingerprint() const {
+    if constexpr (HasCanonicalDigest<M>) {
+      if (model_.Dedupable()) return model_.CanonicalDigest(state_);
+    }
     if (model_.Dedupable()) return Digest();
     return HashPair(Digest(), StableHash(tape_.choices));
   }

@@ -66,12 +66,14 @@
 #include "harness/model.h"
 #include "harness/show.h"
 #include "harness/stable_hash.h"
+#include "harness/symmetry.h"
 
 namespace faultline {
 
 using NodeId = int32_t;
 using TimerId = int32_t;
 inline constexpr int kNodesMax = 64;  // crash and request sets are bitmasks
+static_assert(kNodesMax == kSymmetryNodesMax);
 
 enum class LinkOrder : uint8_t { kUnordered, kFifo };
 enum class TimerModel : uint8_t { kAsynchronous, kSynchronous, kRounds };
@@ -101,6 +103,10 @@ struct WorldOptions {
   // Which events weak fairness forces (liveness only; faults never are):
   // a continuously enabled fair event eventually happens.
   uint8_t fairness = kFairAll;
+  // Symmetry reduction (harness/symmetry.h): fingerprints are canonical under
+  // permutations of the node ids the protocol declares interchangeable. An
+  // exploration option, not part of the world: traces do not record it.
+  bool symmetry = false;
 
   static constexpr uint8_t kFairDelivery = 1;  // deliverable messages arrive
   static constexpr uint8_t kFairTimers = 2;    // armed timers fire
@@ -337,6 +343,36 @@ concept HasNodeFingerprint = requires(const typename P::Node& n) {
   { n.Fingerprint() } -> std::convertible_to<uint64_t>;
 };
 
+// Symmetry hooks a protocol may define (harness/symmetry.h). Declaring
+// SymmetricNodes() opts in; the others say how node ids inside the
+// protocol's own values move under a permutation. A value type without its
+// hook must hold no node ids.
+template <typename P>
+concept DeclaresSymmetry = requires(const P& p) {
+  { p.SymmetricNodes() } -> std::convertible_to<SymmetryClasses>;
+};
+template <typename P>
+concept PermutesNodes = requires(const P& p, typename P::Node& n,
+                                 const NodePermutation& perm) {
+  p.PermuteNode(n, perm);
+};
+template <typename P>
+concept PermutesMsgs = requires(const P& p, typename P::Msg& m,
+                                const NodePermutation& perm) {
+  p.PermuteMsg(m, perm);
+};
+template <typename P>
+concept PermutesObs = requires(const P& p, typename P::Obs& o,
+                               const NodePermutation& perm) {
+  p.PermuteObs(o, perm);
+};
+// A hash of a node's state that no permutation changes (needed only when
+// PermuteNode exists; otherwise the node's own hash is such a key).
+template <typename P>
+concept HasSymmetryKey = requires(const P& p, const typename P::Node& n) {
+  { p.SymmetryKey(n) } -> std::convertible_to<uint64_t>;
+};
+
 template <typename P>
 class ActorModel {
  public:
@@ -356,6 +392,7 @@ class ActorModel {
     FL_CHECK(requests_.size() <= 64);
     if (options_.partitions_max > 0) splits_ = AllSplits(node_count_);
     traitor_sets_ = Adversary<P>::TraitorSets(options_, node_count_);
+    SetUpSymmetry();
   }
   friend class Adversary<P>;
   ActorModel(const ActorModel&) = delete;  // properties may point into it
@@ -612,6 +649,72 @@ class ActorModel {
     return d;
   }
 
+  // ---- Symmetry (harness/symmetry.h) ----
+
+  // Whether fingerprints are canonical, and if --symmetry asked for it but
+  // the reduction is off, why.
+  const SymmetryStatus& symmetry() const { return symmetry_; }
+
+  // The visited set's key (Executor::Fingerprint): the plain digest, or with
+  // symmetry on the minimum digest over the permutations that sort each
+  // class by NodeKeys(). Equal exactly for symmetric states.
+  uint64_t CanonicalDigest(const State& w) const {
+    return symmetry_.active ? SymmetricDigest(w) : Digest(w);
+  }
+
+  // The canonical digest under the declared classes, whether or not the
+  // reduction is on (tests check declarations the checker cannot use).
+  uint64_t SymmetricDigest(const State& w) const {
+    FL_CHECK(!symmetry_.classes.empty());
+    if constexpr (!State::kValueNodes) {
+      return Digest(w);  // never reached: opaque nodes have no classes
+    } else {
+      const std::vector<uint64_t> keys = NodeKeys(w);
+      uint64_t best = ~uint64_t{0};
+      ForEachSortingPermutation(
+          symmetry_.classes, keys, node_count_, [&](const NodePermutation& p) {
+            best = std::min(best, p.IsIdentity() ? Digest(w)
+                                                 : StableHash(Permute(w, p)));
+          });
+      return best;
+    }
+  }
+
+  // The world with node n renamed p(n) everywhere: node slots and disks,
+  // messages (ends, contents, stamps), timers, crashed nodes, issued
+  // requests, partition blocks, history and vector clocks. `p` must permute
+  // within the declared classes (symmetry().classes).
+  State Permute(const State& w, const NodePermutation& p) const {
+    FL_CHECK(!symmetry_.classes.empty());
+    FL_CHECK(p.size() == node_count_);
+    State out;
+    if constexpr (State::kValueNodes) {
+      out.nodes = PermuteNodes(w.nodes, p);
+      out.disk = PermuteNodes(w.disk, p);
+      for (const Envelope<Msg>& e : w.network) {
+        out.network.push_back({p(e.from), p(e.to), PermuteMsg(e.msg, p),
+                               PermuteClock(e.stamp, p)});
+      }
+      SortNetwork(out.network);
+      for (const TimerKey& t : w.timers) out.timers.push_back({p(t.node), t.id});
+      std::sort(out.timers.begin(), out.timers.end());
+      for (const auto& o : w.history) {
+        out.history.push_back({p(o.node), PermuteObs(o.value, p),
+                               PermuteClock(o.stamp, p)});
+      }
+      out.crashed = p.Mask(w.crashed);
+      out.requested = PermuteRequests(w.requested, p);
+      out.group = PermuteGroup(w.group, p);
+      out.clocks.resize(w.clocks.size());
+      for (size_t n = 0; n < w.clocks.size(); ++n) {
+        out.clocks[p(static_cast<NodeId>(n))] = PermuteClock(w.clocks[n], p);
+      }
+      out.used = w.used;
+      FL_CHECK(w.byz.traitors == 0);
+    }
+    return out;
+  }
+
   std::string Name(NodeId n) const {
     if constexpr (requires { protocol_.NodeName(n); }) {
       return protocol_.NodeName(n);
@@ -862,6 +965,188 @@ class ActorModel {
     return out;
   }
 
+  // ---- Symmetry, private part ----
+
+  // With --symmetry and a declaration, the classes are set up even where
+  // the reduction stays off, so tests can check every declaration.
+  void SetUpSymmetry() {
+    symmetry_.requested = options_.symmetry;
+    if (!symmetry_.requested) return;
+    if constexpr (!DeclaresSymmetry<P> || !State::kValueNodes) {
+      symmetry_.note = State::kValueNodes
+                           ? "off: this protocol declares no interchangeable nodes"
+                           : "off: opaque nodes cannot be permuted";
+    } else {
+      IndexRequests();
+      symmetry_.classes = RefineClasses(
+          NormalizeClasses(protocol_.SymmetricNodes(), node_count_),
+          RequestLabels());
+      class_of_.assign(node_count_, -1);
+      for (size_t c = 0; c < symmetry_.classes.size(); ++c) {
+        for (NodeId n : symmetry_.classes[c]) class_of_[n] = static_cast<int>(c);
+      }
+      std::vector<std::string> names;
+      for (NodeId n = 0; n < node_count_; ++n) names.push_back(Name(n));
+      const char* why = SymmetryUnsupported();
+      symmetry_.active = why == nullptr;
+      symmetry_.note =
+          why != nullptr ? absl::StrCat("off: ", why)
+                         : absl::StrCat("on: ", DescribeClasses(symmetry_.classes, names),
+                                        " (", GroupOrder(symmetry_.classes),
+                                        " permutations)");
+    }
+  }
+
+  // Why a declared symmetry cannot be used in this check, or nullptr.
+  const char* SymmetryUnsupported() const {
+    if (symmetry_.classes.empty()) return "no two nodes are interchangeable here";
+    for (const auto& p : properties_) {
+      if (p.kind == PropertyKind::kEventually) {
+        return "liveness properties are checked, and fair-cycle detection "
+               "labels events by node names (see docs/symmetry.md)";
+      }
+    }
+    if (options_.byzantine_max > 0 || options_.traitors != 0) {
+      return "the Byzantine adversary's state is not permuted";
+    }
+    return nullptr;
+  }
+
+  // Requests of each node in a fixed order (by text, then index), so that
+  // request r of node n maps to the same-ranked request of p(n).
+  void IndexRequests() {
+    requests_by_node_.assign(node_count_, {});
+    request_rank_.assign(requests_.size(), 0);
+    for (int r = 0; r < static_cast<int>(requests_.size()); ++r) {
+      requests_by_node_[requests_[r].node].push_back(r);
+    }
+    for (std::vector<int>& list : requests_by_node_) {
+      std::sort(list.begin(), list.end(), [&](int a, int b) {
+        return std::pair(Show(requests_[a].op), a) <
+               std::pair(Show(requests_[b].op), b);
+      });
+      for (size_t k = 0; k < list.size(); ++k) request_rank_[list[k]] = k;
+    }
+  }
+
+  // Nodes that get different client requests are not interchangeable.
+  std::vector<std::string> RequestLabels() const {
+    std::vector<std::string> labels(node_count_);
+    for (NodeId n = 0; n < node_count_; ++n) {
+      for (int r : requests_by_node_[n]) {
+        absl::StrAppend(&labels[n], Show(requests_[r].op), "\x1f");
+      }
+    }
+    return labels;
+  }
+
+  // Per node, a hash no permutation changes: its id-free state, whether it
+  // is up, its partition block's size, and (summed, so order-free) its
+  // timers, the messages it sends and receives and its observations.
+  std::vector<uint64_t> NodeKeys(const State& w) const {
+    std::vector<uint64_t> keys(node_count_), sums(node_count_, 0);
+    for (NodeId n = 0; n < node_count_; ++n) {
+      keys[n] = HashPair(NodeKey(w.node(n)), w.up(n) ? 1 : 2);
+      if (!w.disk.empty()) keys[n] = HashPair(keys[n], NodeKey(w.disk[n]));
+      if (!w.group.empty()) {
+        keys[n] = HashPair(keys[n], std::count(w.group.begin(), w.group.end(),
+                                               w.group[n]));
+      }
+    }
+    for (const Envelope<Msg>& e : w.network) {
+      const uint64_t m = MsgKey(e.msg);
+      sums[e.to] += HashPair(HashPair(1, m), PartnerTag(e.from));
+      sums[e.from] += HashPair(HashPair(2, m), PartnerTag(e.to));
+    }
+    for (const TimerKey& t : w.timers) sums[t.node] += HashPair(3, t.id);
+    for (const auto& o : w.history) sums[o.node] += HashPair(4, ObsKey(o.value));
+    for (NodeId n = 0; n < node_count_; ++n) keys[n] = HashPair(keys[n], sums[n]);
+    return keys;
+  }
+
+  // A fixed node by its id, an interchangeable one by its class only.
+  uint64_t PartnerTag(NodeId n) const {
+    return class_of_[n] < 0 ? n : kSymmetryNodesMax + class_of_[n];
+  }
+  uint64_t NodeKey(const Node& n) const {
+    if constexpr (HasSymmetryKey<P>) {
+      return protocol_.SymmetryKey(n);
+    } else if constexpr (PermutesNodes<P>) {
+      return 0;  // ids inside: no key without the protocol's help
+    } else {
+      return StableHash(n);
+    }
+  }
+  uint64_t MsgKey(const Msg& m) const {
+    if constexpr (PermutesMsgs<P>) return 0;
+    return StableHash(m);
+  }
+  uint64_t ObsKey(const typename P::Obs& o) const {
+    if constexpr (PermutesObs<P>) return 0;
+    return StableHash(o);
+  }
+
+  template <typename Slots>
+  Slots PermuteNodes(const Slots& slots, const NodePermutation& p) const {
+    Slots out = slots;
+    for (size_t n = 0; n < slots.size(); ++n) {
+      Node& node = out[p(static_cast<NodeId>(n))];
+      node = slots[n];
+      if constexpr (PermutesNodes<P>) protocol_.PermuteNode(node, p);
+    }
+    return out;
+  }
+  Msg PermuteMsg(Msg m, const NodePermutation& p) const {
+    if constexpr (PermutesMsgs<P>) protocol_.PermuteMsg(m, p);
+    return m;
+  }
+  typename P::Obs PermuteObs(typename P::Obs o, const NodePermutation& p) const {
+    if constexpr (PermutesObs<P>) protocol_.PermuteObs(o, p);
+    return o;
+  }
+  static VectorClock PermuteClock(const VectorClock& c, const NodePermutation& p) {
+    VectorClock out(c.size());
+    for (size_t i = 0; i < c.size(); ++i) out[p(static_cast<NodeId>(i))] = c[i];
+    return out;
+  }
+  uint64_t PermuteRequests(uint64_t requested, const NodePermutation& p) const {
+    uint64_t out = 0;
+    for (; requested != 0; requested &= requested - 1) {
+      const int r = __builtin_ctzll(requested);
+      const std::vector<int>& to = requests_by_node_[p(requests_[r].node)];
+      FL_CHECK(request_rank_[r] < to.size());
+      out |= uint64_t{1} << to[request_rank_[r]];
+    }
+    return out;
+  }
+  static std::vector<uint8_t> PermuteGroup(const std::vector<uint8_t>& group,
+                                           const NodePermutation& p) {
+    std::vector<uint8_t> out(group.size());
+    for (size_t n = 0; n < group.size(); ++n) {
+      out[p(static_cast<NodeId>(n))] = group[n];
+    }
+    NormalizeBlocks(out);  // splits are kept in restricted-growth form
+    return out;
+  }
+  // The order Insert() keeps.
+  void SortNetwork(std::vector<Envelope<Msg>>& network) const {
+    if (options_.links != LinkOrder::kFifo) {
+      std::sort(network.begin(), network.end());
+      return;
+    }
+    // By link, keeping each link's arrival order (a stable sort by hand:
+    // libstdc++'s stable_sort trips clang-19's deprecation warning).
+    std::vector<std::pair<std::pair<NodeId, NodeId>, size_t>> order;
+    for (size_t i = 0; i < network.size(); ++i) {
+      order.push_back({{network[i].from, network[i].to}, i});
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<Envelope<Msg>> sorted;
+    sorted.reserve(network.size());
+    for (const auto& [link, i] : order) sorted.push_back(std::move(network[i]));
+    network = std::move(sorted);
+  }
+
   P protocol_;
   WorldOptions options_;
   int node_count_;
@@ -869,6 +1154,10 @@ class ActorModel {
   std::vector<Property<State>> properties_;
   std::vector<std::vector<uint8_t>> splits_;
   std::vector<uint64_t> traitor_sets_;
+  SymmetryStatus symmetry_;
+  std::vector<int> class_of_;  // per node: its class, -1 if fixed
+  std::vector<std::vector<int>> requests_by_node_;
+  std::vector<size_t> request_rank_;  // per request: rank at its node
 };
 
 }  // namespace faultline

@@ -66,7 +66,9 @@ Entry TwoPhaseSpecEntry(bool commit_early) {
   e.params = {{"rms", 3, 1, TwoPhaseSpec::kRmsMax, "resource managers"}};
   e.make = [commit_early](const Config& c) {
     return MakeChecker<TwoPhaseSpec>(std::make_unique<const TwoPhaseSpec>(
-        static_cast<int>(c.params.at("rms")), commit_early));
+        static_cast<int>(c.params.at("rms")), commit_early,
+        c.world.symmetry ? TwoPhaseSpec::Reduction::kSymmetry
+                         : TwoPhaseSpec::Reduction::kNone));
   };
   return e;
 }

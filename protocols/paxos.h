@@ -28,6 +28,7 @@
 #include <bit>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -122,6 +123,27 @@ struct Paxos {
   }
 
   std::vector<Property<World<Paxos>>> Properties() const;
+
+  // Symmetry (harness/symmetry.h): the acceptors are interchangeable; the
+  // proposers are not (a ballot names its proposer, a request its value).
+  SymmetryClasses SymmetricNodes() const {
+    std::vector<NodeId> ids;
+    for (NodeId a = kProposers; a < NodeCount(); ++a) ids.push_back(a);
+    return {ids};
+  }
+  // A proposer's promise and vote sets hold acceptor ids.
+  void PermuteNode(Node& n, const NodePermutation& p) const {
+    n.promises = static_cast<uint8_t>(p.Mask(n.promises, kProposers));
+    for (uint8_t& v : n.votes) v = static_cast<uint8_t>(p.Mask(v, kProposers));
+  }
+  uint64_t SymmetryKey(const Node& n) const {
+    int votes = 0;
+    for (uint8_t v : n.votes) votes = votes * 8 + std::popcount(v);
+    return StableHash(std::tuple(n.round, n.value, n.accepting,
+                                 std::popcount(n.promises), n.best_ballot,
+                                 n.best_value, votes, n.decided, n.promised,
+                                 n.accepted_ballot, n.accepted_value));
+  }
 
  private:
   int8_t Ballot(const Node& n, NodeId self) const {

@@ -51,6 +51,8 @@
 #include <bit>
 #include <cstdint>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -154,6 +156,24 @@ class RaftCore {
   void OnTimer(Node& n, TimerId id, O& out) const;
   void OnRecover(Node& n, O& out) const;
   void OnMessage(Node& n, NodeId from, const Msg& m, O& out) const;
+
+  // Symmetry hooks (harness/symmetry.h): votedFor, the vote set and the
+  // leader's nextIndex/matchIndex hold server ids. Which servers are
+  // interchangeable is the protocol's to declare (Raft does, RaftKv not).
+  void PermuteNode(Node& n, const NodePermutation& p) const {
+    n.voted_for = p.Id(n.voted_for);
+    n.votes = static_cast<uint8_t>(p.Mask(n.votes));
+    p.Slots(n.next);
+    p.Slots(n.match);
+  }
+  uint64_t SymmetryKey(const Node& n) const {
+    uint64_t slots = 0;  // a sum: the same in any order
+    for (int s = 0; s < kRaftServersMax; ++s) {
+      slots += StableHash(std::pair(n.next[s], n.match[s]));
+    }
+    return StableHash(std::tuple(n.term, n.voted_for >= 0, n.log_len, n.log,
+                                 n.role, n.commit, std::popcount(n.votes), slots));
+  }
 
  protected:
   // Appends a command if n leads and its log has room; false otherwise.
@@ -415,6 +435,15 @@ struct Raft : RaftCore<Raft> {
     out.Observe({kind, n.term, static_cast<int8_t>(index), n.At(index)});
   }
   std::vector<Property<World<Raft>>> Properties() const;
+
+  // Servers that may stand are interchangeable, and so are those that may
+  // not; servers given different client requests are told apart by the
+  // world (harness/world.h, RequestLabels).
+  SymmetryClasses SymmetricNodes() const {
+    SymmetryClasses classes(2);
+    for (NodeId s = 0; s < servers; ++s) classes[s < candidates ? 0 : 1].push_back(s);
+    return classes;
+  }
 };
 
 }  // namespace faultline

@@ -38,6 +38,7 @@
 #include <bit>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -137,6 +138,20 @@ struct TwoPhaseCommit {
   void OnRecover(Node&, O&) const {}
 
   std::vector<Property<W>> Properties() const;
+
+  // Symmetry (harness/symmetry.h): the participants are interchangeable.
+  // Off whenever liveness is checked, which is at every registered entry.
+  SymmetryClasses SymmetricNodes() const {
+    std::vector<NodeId> ids;
+    for (NodeId p = 1; p <= participants; ++p) ids.push_back(p);
+    return {ids};
+  }
+  void PermuteNode(Node& n, const NodePermutation& p) const {
+    n.yes = static_cast<uint8_t>(p.Mask(n.yes));  // bit per participant id
+  }
+  uint64_t SymmetryKey(const Node& n) const {
+    return StableHash(std::tuple(n.phase, n.failed, n.ballot, std::popcount(n.yes)));
+  }
 
  private:
   static bool Decided(const Node& n) {

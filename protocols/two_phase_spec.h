@@ -12,11 +12,19 @@
 // With 3 RMs TLC finds 288 distinct states; the test suite pins that number
 // as a cross-check of our explorer against TLC.
 //
+// Symmetry (harness/symmetry.h, `check --symmetry`): the RMs are
+// interchangeable, as in the spec's TLC configuration (SYMMETRY over RM).
+// The canonical state sorts the RMs by (rmState, in tmPrepared, Prepared
+// sent), which describes an RM completely, so it is exact: one state per
+// orbit (the test suite pins the reduced count against a brute-force count of
+// orbits).
+//
 // Buggy variant kCommitEarly: the TM commits without waiting for every
 // Prepared, which breaks TCConsistent (one RM commits while another aborts).
 #ifndef FAULTLINE_PROTOCOLS_TWO_PHASE_SPEC_H_
 #define FAULTLINE_PROTOCOLS_TWO_PHASE_SPEC_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -26,6 +34,7 @@
 #include "harness/assert.h"
 #include "harness/model.h"
 #include "harness/stable_hash.h"
+#include "harness/symmetry.h"
 
 namespace faultline {
 
@@ -55,9 +64,12 @@ class TwoPhaseSpec {
     int rm = 0;
   };
 
-  TwoPhaseSpec(int rms, bool commit_early)
+  enum class Reduction { kNone, kSymmetry };
+
+  TwoPhaseSpec(int rms, bool commit_early, Reduction reduction = Reduction::kNone)
       : rms_(rms), commit_early_(commit_early) {
     FL_CHECK(rms >= 1 && rms <= kRmsMax);
+    SetUpSymmetry(reduction == Reduction::kSymmetry);
     properties_ = {
         Always<State>("TCConsistent", [this](const State& s) {
           bool committed = false, aborted = false;
@@ -139,10 +151,62 @@ class TwoPhaseSpec {
   bool Dedupable() const { return true; }
   const std::vector<Property<State>>& properties() const { return properties_; }
 
+  // Symmetry: see the top of this file.
+  const SymmetryStatus& symmetry() const { return symmetry_; }
+  uint64_t CanonicalDigest(const State& s) const {
+    return symmetry_.active ? SymmetricDigest(s) : Digest(s);
+  }
+  uint64_t SymmetricDigest(const State& s) const {
+    FL_CHECK(symmetry_.active);
+    std::array<uint8_t, kRmsMax> rms{};
+    for (int r = 0; r < rms_; ++r) {
+      rms[r] = static_cast<uint8_t>(s.rm[r] * 4 + ((s.tm_prepared >> r) & 1) * 2 +
+                                    ((s.msg_prepared >> r) & 1));
+    }
+    std::sort(rms.begin(), rms.begin() + rms_);
+    State c = s;
+    c.tm_prepared = c.msg_prepared = 0;
+    for (int r = 0; r < rms_; ++r) {
+      c.rm[r] = static_cast<Rm>(rms[r] / 4);
+      c.tm_prepared |= static_cast<uint8_t>(((rms[r] >> 1) & 1) << r);
+      c.msg_prepared |= static_cast<uint8_t>((rms[r] & 1) << r);
+    }
+    return Digest(c);
+  }
+  // RM r becomes RM p(r).
+  State Permute(const State& s, const NodePermutation& p) const {
+    FL_CHECK(p.size() == rms_);
+    State out = s;
+    for (int r = 0; r < rms_; ++r) out.rm[p(r)] = s.rm[r];
+    out.tm_prepared = static_cast<uint8_t>(p.Mask(s.tm_prepared));
+    out.msg_prepared = static_cast<uint8_t>(p.Mask(s.msg_prepared));
+    return out;
+  }
+
  private:
+  void SetUpSymmetry(bool requested) {
+    symmetry_.requested = requested;
+    if (!requested) return;
+    if (rms_ < 2) {
+      symmetry_.note = "off: no two nodes are interchangeable here";
+      return;
+    }
+    symmetry_.active = true;
+    symmetry_.classes.emplace_back();
+    std::vector<std::string> names;
+    for (int r = 0; r < rms_; ++r) {
+      symmetry_.classes[0].push_back(r);
+      names.push_back(absl::StrCat("rm", r));
+    }
+    symmetry_.note = absl::StrCat("on: ", DescribeClasses(symmetry_.classes, names),
+                                  " (", GroupOrder(symmetry_.classes),
+                                  " permutations)");
+  }
+
   int rms_;
   bool commit_early_;
   std::vector<Property<State>> properties_;
+  SymmetryStatus symmetry_;
 };
 
 }  // namespace faultline

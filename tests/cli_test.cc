@@ -220,5 +220,25 @@ TEST_F(Cli, DivergenceNamesTheStepAndExitsThree) {
   EXPECT_THAT(r.err, HasSubstr("agreement holds at the end"));
 }
 
+// --symmetry (docs/symmetry.md): a line says whether it reduces, and why not.
+TEST_F(Cli, SymmetrySaysWhatItDid) {
+  const Result on = Faultline("check two-phase-spec --symmetry");
+  EXPECT_EQ(on.code, 0) << on.err;
+  EXPECT_THAT(on.out, HasSubstr("symmetry=on"));
+  EXPECT_THAT(on.out, HasSubstr("\nsymmetry: on: {rm0,rm1,rm2} (6 permutations)\n"));
+  EXPECT_THAT(on.out, HasSubstr("explored: 80 states"));
+  const Result off = Faultline("check two-generals --symmetry");
+  EXPECT_EQ(off.code, 1) << off.err;  // its violation, found as without
+  EXPECT_THAT(off.out, HasSubstr(
+      "\nsymmetry: off: this protocol declares no interchangeable nodes\n"));
+}
+
+TEST_F(Cli, SymmetryRejectsSamplingAndPor) {
+  ExpectUsageError("simulate paxos --symmetry --runs 1",
+                   "--symmetry reduces exhaustive search only");
+  ExpectUsageError("check paxos --symmetry --por",
+                   "--symmetry cannot be combined with --por yet");
+}
+
 }  // namespace
 }  // namespace faultline
