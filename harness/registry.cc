@@ -267,6 +267,12 @@ std::string FormatConfig(const Entry& entry, const Config& c) {
 }
 
 absl::Status ValidateConfig(const Entry& entry, const Config& config) {
+  if (!entry.no_crash_recovery.empty() && config.world.crash == CrashModel::kRecover &&
+      config.world.crashes_max > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        entry.name, " does not model crash-recovery (", entry.no_crash_recovery,
+        "): use --crash stop or --crashes 0"));
+  }
   return entry.validate ? entry.validate(config) : absl::OkStatus();
 }
 

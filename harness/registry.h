@@ -56,6 +56,11 @@ struct Entry {
   // Optional: rejects parameter combinations the protocol cannot take (each
   // parameter alone is range-checked from `params`), with one clear message.
   std::function<absl::Status(const Config&)> validate;
+  // Non-empty: the protocol's system model has no crash-recovery (its handlers
+  // assume a node never restarts with blank volatile state), so crash=recover
+  // with a crash budget is refused with this reason instead of tripping an
+  // assertion inside a handler.
+  std::string no_crash_recovery;
   std::function<std::unique_ptr<Checker>(const Config&)> make;
 };
 

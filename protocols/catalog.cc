@@ -1,5 +1,8 @@
 // The registry table: every name `faultline list` shows.
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "harness/registry.h"
 #include "protocols/catalog.h"
@@ -129,6 +132,21 @@ std::vector<Entry> MakeRegistry() {
                      MulticastEntries, RaftEntries, ReplicationEntries,
                      ByzantineEntries, FlpEntries}) {
     for (Entry& e : group()) all.push_back(std::move(e));
+  }
+  // Protocols whose system model (see their headers) excludes restarts: a
+  // restarted node forgets what its peers still hold it to.
+  const std::vector<std::pair<std::string, std::string>> no_recovery = {
+      {"central-mutex", "a restarted client forgets the request the server grants"},
+      {"ricart-agrawala", "a restarted node forgets the request its peers reply to"},
+      {"isis-broadcast", "a restarted sender forgets the proposals it collects"},
+      {"active-replication", "a restarted replica forgets the order it agreed"},
+  };
+  for (Entry& e : all) {
+    for (const auto& [protocol, reason] : no_recovery) {
+      if (e.name == protocol || e.name.rfind(protocol + ":", 0) == 0) {
+        e.no_crash_recovery = reason;
+      }
+    }
   }
   return all;
 }
