@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "harness/trace.h"
 #include "nlohmann/json.hpp"
+#include "tests/binary_fixture.h"
 
 namespace faultline {
 namespace {
@@ -20,48 +21,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = CommandResult;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class Cli : public testing::Test {
- protected:
-  void SetUp() override {
-    const char* bin = std::getenv("FAULTLINE_BIN");
-    ASSERT_NE(bin, nullptr) << "FAULTLINE_BIN must name the faultline binary";
-    bin_ = bin;
-    dir_ = absl::StrCat(testing::TempDir(), "/cli_",
-                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_EQ(std::system(("rm -rf " + dir_ + " && mkdir -p " + dir_).c_str()), 0);
-  }
-
-  Result Faultline(const std::string& args) {
-    const std::string cmd = absl::StrCat("cd ", dir_, " && ", bin_, " ", args,
-                                         " >out.txt 2>err.txt");
-    const int status = std::system(cmd.c_str());
-    return {WEXITSTATUS(status), Slurp(dir_ + "/out.txt"), Slurp(dir_ + "/err.txt")};
-  }
-
-  // Bad input: exit 2 and exactly one line on stderr containing `what`.
-  void ExpectUsageError(const std::string& args, const std::string& what) {
-    const Result r = Faultline(args);
-    EXPECT_EQ(r.code, 2) << args << "\n" << r.out << r.err;
-    EXPECT_THAT(r.err, HasSubstr(what)) << args;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
-  }
-
-  std::string bin_;
-  std::string dir_;
-};
+using Cli = BinaryTest;
 
 TEST_F(Cli, ListJsonHasTheContractFields) {
   const Result r = Faultline("list --json");

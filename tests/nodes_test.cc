@@ -14,24 +14,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/binary_fixture.h"
 
 namespace faultline {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The "config: ..." line of a run's human output (the summary line also
 // carries the time, which differs between runs).
@@ -41,24 +30,8 @@ std::string ConfigLine(const std::string& human) {
   return human.substr(start + 1, human.find('\n', start + 1) - start - 1);
 }
 
-class Nodes : public testing::Test {
+class Nodes : public BinaryTest {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("FAULTLINE_BIN");
-    ASSERT_NE(bin, nullptr) << "FAULTLINE_BIN must name the faultline binary";
-    bin_ = bin;
-    dir_ = absl::StrCat(testing::TempDir(), "/nodes_",
-                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_EQ(std::system(("rm -rf " + dir_ + " && mkdir -p " + dir_).c_str()), 0);
-  }
-
-  CommandResult Faultline(const std::string& args) {
-    const std::string cmd = absl::StrCat("cd ", dir_, " && ", bin_, " ", args,
-                                         " >out.txt 2>err.txt");
-    const int status = std::system(cmd.c_str());
-    return {WEXITSTATUS(status), Slurp(dir_ + "/out.txt"), Slurp(dir_ + "/err.txt")};
-  }
-
   // `check ... --json`: the summary object (stdout) and the human lines.
   nlohmann::json CheckJson(const std::string& args, std::string* human) {
     const CommandResult r = Faultline("check " + args + " --json");
@@ -66,16 +39,6 @@ class Nodes : public testing::Test {
     if (human != nullptr) *human = r.err;
     return nlohmann::json::parse(r.out);
   }
-
-  void ExpectUsageError(const std::string& args, const std::string& what) {
-    const CommandResult r = Faultline(args);
-    EXPECT_EQ(r.code, 2) << args << "\n" << r.out << r.err;
-    EXPECT_THAT(r.err, HasSubstr(what)) << args;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
-  }
-
-  std::string bin_;
-  std::string dir_;
 };
 
 TEST_F(Nodes, ListJsonNamesEachEntrysNodeParameter) {
