@@ -283,12 +283,85 @@ class PackedPath {
   absl::InlinedVector<uint8_t, 24> bytes_;
 };
 
-// Exhaustive search over one model (see Search below). Expansion (restore,
-// list actions, step, fingerprint, evaluate properties) runs on the worker
-// threads over a batch of frontier items; the merge then admits successors
-// into the visited set in (item, action) order on one thread, which makes
-// counts, the frontier, the liveness graph and the first violation exactly
-// those of a one-thread search.
+// The frontier: a queue of items taken from the front (BFS) or the back
+// (DFS), kept in chunks of kChunk items. std::deque allocates a node per
+// item once items are as large as a world; here a chunk is allocated per
+// kChunk items, and the last one emptied is kept for reuse.
+template <typename T>
+class ItemQueue {
+ public:
+  static constexpr size_t kChunk = 256;
+
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+
+  void PushBack(T t) {
+    if (chunks_.empty() || chunks_.back().size() == kChunk) {
+      chunks_.push_back(std::move(spare_));
+      spare_ = {};
+      chunks_.back().reserve(kChunk);
+    }
+    chunks_.back().push_back(std::move(t));
+    ++size_;
+  }
+  T PopFront() {
+    FL_CHECK(size_ > 0);
+    std::vector<T>& c = chunks_.front();
+    T t = std::move(c[head_++]);
+    --size_;
+    if (head_ == c.size()) Retire(/*front=*/true);
+    return t;
+  }
+  T PopBack() {
+    FL_CHECK(size_ > 0);
+    std::vector<T>& c = chunks_.back();
+    T t = std::move(c.back());
+    c.pop_back();
+    --size_;
+    if (c.size() == (chunks_.size() == 1 ? head_ : 0)) Retire(/*front=*/false);
+    return t;
+  }
+
+ private:
+  void Retire(bool front) {
+    std::vector<T>& c = front ? chunks_.front() : chunks_.back();
+    c.clear();
+    spare_ = std::move(c);
+    if (front) {
+      chunks_.pop_front();
+    } else {
+      chunks_.pop_back();
+    }
+    if (front || chunks_.empty()) head_ = 0;
+  }
+
+  std::deque<std::vector<T>> chunks_;
+  std::vector<T> spare_;
+  size_t head_ = 0;  // items of the front chunk already taken
+  size_t size_ = 0;
+};
+
+// Exhaustive search over one model (see Search below). A batch of frontier
+// items goes through three phases:
+//   1. expand (worker threads): restore, list actions, step, fingerprint,
+//      look the successor up in the visited set (read only); a successor
+//      not seen before the batch is evaluated and its state kept, unless
+//      the same worker met it earlier in this batch (BatchFilter): workers
+//      take items in increasing order, so that one is not a first
+//      occurrence. Most repeats within a batch are such near repeats (BFS
+//      levels are full of diamonds between siblings);
+//   2. insert (worker threads, when the visited set is exact and a full
+//      table ends the run): thread t inserts the successors whose visited-set
+//      shard it owns (shard % threads == t), in (item, action) order, so each
+//      shard sees its insertions in exactly the one-thread order and "is this
+//      the first occurrence" is decided as a one-thread search decides it;
+//   3. merge (one thread): in (item, action) order, count, queue new states,
+//      record the liveness graph, stop at the first violation; it inserts
+//      what phase 2 left (a visited set that may turn lossy, a full table).
+// Counts, the frontier, the liveness graph and the first violation are
+// therefore exactly those of a one-thread search, on any thread count. With
+// one thread, phase 1 inserts directly (one probe per successor, prefetched:
+// ExpandPrefetched) and phase 2 does not run.
 template <Model M>
 class Searcher {
  public:
@@ -297,7 +370,11 @@ class Searcher {
   static constexpr bool kCopyable = Executor<M>::kCopyable;
   static constexpr size_t kBatchPerThread = 512;  // frontier items
   static constexpr size_t kGrain = 16;             // items a worker claims
+  static constexpr size_t kSpareMax = 2 * kBatchPerThread;  // per worker
+  static constexpr size_t kPrefetchAhead = 8;      // insert phase
   static constexpr int64_t kBitstateBytesMin = int64_t{64} << 10;
+  // Liveness: a fair action whose label the merge still has to intern.
+  static constexpr uint32_t kPending = uint32_t{1} << 31;
 
   Searcher(const M& model, const ExploreOptions& options)
       : model_(model),
@@ -333,6 +410,7 @@ class Searcher {
       }
       visited_.set_allowance_bytes(Allowance());
       pool_.Run([this](int w) { ExpandShare(w); });
+      if (ParallelInsert()) pool_.Run([this](int w) { InsertShare(w); });
       for (size_t i = 0; i < batch_.size() && go; ++i) go = Merge(i);
     }
     Finish();
@@ -347,22 +425,30 @@ class Searcher {
     int32_t depth = 0;
     uint32_t index = 0;  // in the liveness graph
   };
+  // Whether a successor's fingerprint was in the visited set: decided in the
+  // expand phase (one thread) or the insert phase, else by the merge.
+  enum class Seen : uint8_t { kUnchecked, kKnown, kNew };
   // One successor as a worker saw it.
   struct Successor {
     uint64_t fp = 0;
     uint32_t choice = 0;
-    bool known = false;  // in the visited set before this batch
-    int violated = -1;   // first Always property failing, or -1
-    uint64_t holding = 0;  // Sometimes holding (bit per property)
-    std::vector<bool> goals, triggers;  // liveness only
-    std::optional<State> state;         // copyable models, unless known
+    Seen seen = Seen::kUnchecked;
+    int violated = -1;      // first Always property failing, or -1
+    uint64_t holding = 0;   // Sometimes holding (bit per property)
+    uint64_t goals = 0;     // liveness: bit per Eventually property
+    uint64_t triggers = 0;
+    uint32_t target = LivenessGraph::kNone;  // liveness: its graph index
+    std::optional<State> state;  // copyable models, unless known
   };
   struct Expansion {
     int worker = 0;
     size_t begin = 0, end = 0;  // in that worker's successors
     bool cut = false;           // at depth_max with actions enabled
-    std::vector<std::string> fair_texts;  // liveness: fair actions' texts
-    std::vector<int32_t> text_of;         // per action: index or -1
+    // Liveness, per action: its label, kUnfair, or kPending | i for texts[i]
+    // (with keys[i] when the model has ActionKey), interned by the merge.
+    std::vector<uint32_t> labels;
+    std::vector<std::string> texts;
+    std::vector<uint64_t> keys;
   };
   struct Worker {
     explicit Worker(const M& model) : ex(model) {}
@@ -370,6 +456,17 @@ class Searcher {
     std::vector<Action> actions;
     std::vector<Successor> successors;
     Tape tape;  // opaque models: the item being expanded
+    // Worlds of expanded items, reused for new successors: copying into a
+    // world that already has its vectors' capacity allocates nothing, and
+    // memory stays with the thread that recycles it.
+    std::vector<State> spare;
+    bool no_room = false;  // one thread: the visited set refused an insert
+    uint32_t key_hits = 0;
+    BatchFilter met;  // phase 1: fingerprints left unchecked this batch
+    // Phase 1: unchecked successors by the thread whose shards hold them, as
+    // (item, index in `successors`), in this worker's (item, action) order.
+    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> owed;
+    std::vector<Successor*> own;  // phase 2: this thread's, in batch order
   };
   enum class Admitted { kOld, kNew, kStop };
 
@@ -377,6 +474,14 @@ class Searcher {
     return o.strategy == Strategy::kDfs ? 1 : o.threads;
   }
   bool liveness() const { return !eventually_.empty(); }
+  bool one_thread() const { return pool_.threads() == 1; }
+
+  // Phase 2 runs when the visited set is exact and cannot turn lossy: then
+  // a full table ends the run (no trace), so which thread meets it first
+  // decides nothing that is reported as a result.
+  bool ParallelInsert() const {
+    return !one_thread() && options_.lossy == Lossy::kNone && !visited_.lossy();
+  }
 
   // What the visited set may hold: the memory bound minus everything else
   // resident; with a lossy fallback, half of it, so that the bit array and
@@ -409,20 +514,23 @@ class Searcher {
     batch_.clear();
     while (batch_.size() < batch_max_ && !frontier_.empty()) {
       if (options_.strategy == Strategy::kDfs) {
-        batch_.push_back(std::move(frontier_.back()));
-        frontier_.pop_back();
+        batch_.push_back(frontier_.PopBack());
       } else {
-        batch_.push_back(std::move(frontier_.front()));
-        frontier_.pop_front();
+        batch_.push_back(frontier_.PopFront());
       }
     }
     expansions_.resize(batch_.size());
-    for (auto& w : workers_) w->successors.clear();
+    for (auto& w : workers_) {
+      w->successors.clear();
+      w->met.Clear();
+      w->owed.resize(workers_.size());
+      for (auto& list : w->owed) list.clear();
+    }
     next_item_.store(0, std::memory_order_relaxed);
   }
 
   // Worker w's share of the batch: items claimed kGrain at a time. The
-  // visited set is only read here.
+  // visited set is only read here, unless one thread runs.
   void ExpandShare(int w) {
     for (;;) {
       const size_t begin = next_item_.fetch_add(kGrain, std::memory_order_relaxed);
@@ -441,7 +549,7 @@ class Searcher {
   }
 
   void Expand(size_t i, int wi) {
-    const Item& item = batch_[i];
+    Item& item = batch_[i];
     Worker& w = *workers_[wi];
     Expansion& e = expansions_[i];
     e.worker = wi;
@@ -451,42 +559,191 @@ class Searcher {
     w.ex.Actions(w.actions);
     e.cut = !w.actions.empty() && item.depth >= options_.limits.depth_max;
     if (e.cut) return;
-    if (liveness()) FairTexts(w, e);
+    if (liveness()) FairLabels(w, e);
+    w.no_room = false;
+    if constexpr (kCopyable) {
+      if (one_thread()) return ExpandPrefetched(item, w, e);
+    }
     for (uint32_t c = 0; c < w.actions.size(); ++c) {
       if (c > 0) Restore(w, item);
       w.ex.Apply(c, w.actions[c]);
       Successor& s = w.successors.emplace_back();
       s.fp = w.ex.Fingerprint();
       s.choice = c;
-      s.known = visited_.Contains(s.fp);
-      if (s.known) continue;
+      Look(w, s);
+      if (s.seen == Seen::kKnown) continue;
+      Owe(i, w, s);
       Evaluate(w.ex.state(), /*initial=*/false, s);
-      if constexpr (kCopyable) s.state.emplace(w.ex.Take());
+      if constexpr (kCopyable) Keep(w, s);
     }
     e.end = w.successors.size();
+    RecycleItem(w, item);
   }
 
-  // The fair actions' texts, labelled in the merge (liveness.h).
-  void FairTexts(const Worker& w, Expansion& e) const {
-    e.fair_texts.clear();
-    e.text_of.assign(w.actions.size(), -1);
+  // One thread: steps to every successor of the item and prefetches its
+  // visited-set bucket first, then inserts them all (the buckets are in
+  // cache by then), then steps again to each new one to evaluate it and keep
+  // its state. A lookup no longer waits for memory; the second step costs
+  // less than that wait (about one successor in five is new).
+  void ExpandPrefetched(Item& item, Worker& w, Expansion& e) {
+    const uint32_t n = static_cast<uint32_t>(w.actions.size());
+    for (uint32_t c = 0; c < n; ++c) {
+      if (c > 0) Restore(w, item);
+      w.ex.Apply(c, w.actions[c]);
+      Successor& s = w.successors.emplace_back();
+      s.fp = w.ex.Fingerprint();
+      s.choice = c;
+      visited_.Prefetch(s.fp);
+    }
+    bool last_in_place = true;  // the executor still holds the last one
+    for (uint32_t c = 0; c < n; ++c) {
+      Successor& s = w.successors[e.begin + c];
+      Look(w, s);
+      if (s.seen == Seen::kKnown) continue;
+      if (c + 1 < n || !last_in_place) {
+        Restore(w, item);
+        w.ex.Apply(c, w.actions[c]);
+        last_in_place = false;
+      }
+      Evaluate(w.ex.state(), /*initial=*/false, s);
+      Keep(w, s);
+    }
+    e.end = w.successors.size();
+    RecycleItem(w, item);
+  }
+
+  // Hands an unchecked successor to the thread that owns its shard for
+  // phase 2.
+  void Owe(size_t i, Worker& w, const Successor& s) const {
+    if (!ParallelInsert()) return;
+    const int owner = FingerprintSet::ShardOf(s.fp) % pool_.threads();
+    w.owed[owner].emplace_back(static_cast<uint32_t>(i),
+                               static_cast<uint32_t>(w.successors.size() - 1));
+  }
+
+  // The expanded item's world joins the spares (its path stays: the merge
+  // extends it).
+  void RecycleItem(Worker& w, Item& item) const {
+    if constexpr (kCopyable) {
+      if (w.spare.size() < kSpareMax) w.spare.push_back(std::move(item.state));
+    }
+  }
+
+  // Phase 1's visited-set step: one thread inserts (the merge follows at
+  // once, in order); several only read and filter this worker's repeats,
+  // phase 2 or the merge decides the rest.
+  void Look(Worker& w, Successor& s) {
+    if (!one_thread()) {
+      if (visited_.Contains(s.fp) || !w.met.Insert(s.fp)) s.seen = Seen::kKnown;
+    } else if (!w.no_room) {
+      const InsertResult r = visited_.Insert(s.fp);
+      w.no_room = r == InsertResult::kNoRoom;  // the merge makes room or stops
+      if (!w.no_room) s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
+    }
+    if (liveness() && s.seen == Seen::kKnown) s.target = graph_.Find(s.fp);
+  }
+
+  // Copies the executor's state into a recycled world; the executor keeps
+  // its own, so the next Restore reuses its capacity too.
+  void Keep(Worker& w, Successor& s) const {
+    if (w.spare.empty()) {
+      s.state.emplace(w.ex.state());
+      return;
+    }
+    s.state.emplace(std::move(w.spare.back()));
+    w.spare.pop_back();
+    *s.state = w.ex.state();
+  }
+
+  // The fair actions' labels: found by key where the model has ActionKey
+  // and the key was met before, else left to the merge as text (liveness.h).
+  void FairLabels(Worker& w, Expansion& e) const {
+    e.labels.assign(w.actions.size(), LivenessGraph::kUnfair);
+    e.texts.clear();
+    e.keys.clear();
+    const State& state = w.ex.state();
     for (size_t c = 0; c < w.actions.size(); ++c) {
-      if (!IsFair(model_, w.ex.state(), w.actions[c])) continue;
-      e.text_of[c] = static_cast<int32_t>(e.fair_texts.size());
-      e.fair_texts.push_back(model_.Describe(w.ex.state(), w.actions[c]));
+      const Action& a = w.actions[c];
+      if (!IsFair(model_, state, a)) continue;
+      if constexpr (HasActionKey<M>) {
+        const uint64_t key = model_.ActionKey(state, a);
+        const uint32_t label = graph_.LabelOfKey(key);
+        if (label != LivenessGraph::kNone) {
+          if (++w.key_hits % LivenessGraph::kKeyCheckEvery == 0) {
+            FL_CHECK(graph_.LabelText(label) == model_.Describe(state, a));
+          }
+          e.labels[c] = label;
+          continue;
+        }
+        e.keys.push_back(key);
+      }
+      e.labels[c] = kPending | static_cast<uint32_t>(e.texts.size());
+      e.texts.push_back(model_.Describe(state, a));
     }
   }
 
   void Evaluate(const State& state, bool initial, Successor& s) const {
     s.violated = tracker_.Evaluate(state, &s.holding);
-    for (int k : eventually_) {
-      const auto& p = model_.properties()[k];
-      s.goals.push_back(p.holds(state));
-      s.triggers.push_back(p.trigger ? p.trigger(state) : initial);
+    for (size_t k = 0; k < eventually_.size(); ++k) {
+      const auto& p = model_.properties()[eventually_[k]];
+      if (p.holds(state)) s.goals |= uint64_t{1} << k;
+      if (p.trigger ? p.trigger(state) : initial) s.triggers |= uint64_t{1} << k;
     }
   }
 
-  // Admits batch item i's successors in action order; false to stop.
+  // Phase 2 for thread t: the unchecked successors of t's shards, in
+  // (item, action) order: the workers' lists for t merged by item (an item
+  // is one worker's). A successor found present gives its world back.
+  void InsertShare(int t) {
+    Worker& w = *workers_[t];
+    OwnInBatchOrder(t, w.own);
+    for (size_t j = 0; j < w.own.size(); ++j) {
+      if (j + kPrefetchAhead < w.own.size()) {
+        visited_.Prefetch(w.own[j + kPrefetchAhead]->fp);
+      }
+      Successor& s = *w.own[j];
+      const InsertResult r = visited_.Insert(s.fp);
+      if (r == InsertResult::kNoRoom) return;  // the merge stops there
+      s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
+      if (s.seen == Seen::kKnown) Recycle(w, s);
+    }
+  }
+
+  // Merges the workers' lists owed to thread t (each in item order) into
+  // one in batch order; O(threads) per successor.
+  void OwnInBatchOrder(int t, std::vector<Successor*>& own) const {
+    own.clear();
+    std::vector<size_t> next(workers_.size(), 0);
+    for (;;) {
+      int from = -1;
+      uint32_t item = 0;
+      for (size_t v = 0; v < workers_.size(); ++v) {
+        const auto& list = workers_[v]->owed[t];
+        if (next[v] < list.size() && (from < 0 || list[next[v]].first < item)) {
+          from = static_cast<int>(v);
+          item = list[next[v]].first;
+        }
+      }
+      if (from < 0) return;
+      // Take the whole run of this item: its successors are consecutive.
+      const auto& list = workers_[from]->owed[t];
+      Worker& owner = *workers_[from];
+      while (next[from] < list.size() && list[next[from]].first == item) {
+        own.push_back(&owner.successors[list[next[from]++].second]);
+      }
+    }
+  }
+
+  // Takes back the world of a successor that turned out present.
+  void Recycle(Worker& w, Successor& s) const {
+    if constexpr (kCopyable) {
+      if (s.state && w.spare.size() < kSpareMax) w.spare.push_back(std::move(*s.state));
+      s.state.reset();
+    }
+  }
+
+  // Phase 3: admits batch item i's successors in action order; false to
+  // stop.
   bool Merge(size_t i) {
     const Item& item = batch_[i];
     Expansion& e = expansions_[i];
@@ -494,33 +751,48 @@ class Searcher {
       out_.depth_cut = true;
       return true;
     }
-    std::vector<uint32_t> labels;
-    if (liveness()) {
-      graph_.SetFairEnabled(item.index, e.fair_texts);
-      for (int32_t t : e.text_of) {
-        labels.push_back(t < 0 ? LivenessGraph::kUnfair : graph_.Label(e.fair_texts[t]));
-      }
-    }
+    if (liveness()) InternLabels(item, e);
     std::vector<Successor>& successors = workers_[e.worker]->successors;
+    edges_.clear();
     for (size_t k = e.begin; k < e.end; ++k) {
       Successor& s = successors[k];
       ++out_.transitions;
       if (Admit(s, item, -1) == Admitted::kStop) return false;
       if (liveness()) {
-        graph_.AddEdge({item.index, graph_.IndexOf(s.fp), s.choice, labels[s.choice]});
+        const uint32_t to = s.target != LivenessGraph::kNone ? s.target : graph_.IndexOf(s.fp);
+        edges_.push_back({item.index, to, e.labels[s.choice]});
       }
       if (out_.states >= options_.limits.states_max) {
         out_.stop = Stop::kStates;
         return false;
       }
     }
+    if (liveness()) graph_.AddEdges(item.index, edges_);
     return true;
   }
 
-  // Adds s (reached from `parent` by s.choice, or an initial state when
-  // init >= 0) to the visited set and, if new, checks it and queues it.
-  Admitted Admit(Successor& s, const Item& parent, int init) {
-    if (s.known) return Admitted::kOld;
+  // Gives the labels left pending their ids (first-seen order of their
+  // texts, as the merge meets them) and records the fair set of the item.
+  void InternLabels(const Item& item, Expansion& e) {
+    fair_.clear();
+    for (uint32_t& label : e.labels) {
+      if (label == LivenessGraph::kUnfair) continue;
+      if ((label & kPending) != 0) {
+        const uint32_t t = label & ~kPending;
+        label = graph_.Label(e.texts[t]);
+        FL_CHECK(label < kPending);
+        if constexpr (HasActionKey<M>) graph_.BindKey(e.keys[t], label);
+      }
+      fair_.push_back(label);
+    }
+    graph_.SetFairEnabled(item.index, fair_);
+  }
+
+  // Puts s.fp into the visited set unless an earlier phase did; kOld if it
+  // was there.
+  Admitted InsertNow(Successor& s) {
+    if (s.seen == Seen::kKnown) return Admitted::kOld;
+    if (s.seen == Seen::kNew) return Admitted::kNew;
     InsertResult r = visited_.Insert(s.fp);
     if (r == InsertResult::kNoRoom) {
       if (!MakeRoom()) {
@@ -534,7 +806,14 @@ class Searcher {
       r = visited_.Insert(s.fp);
       FL_CHECK(r != InsertResult::kNoRoom);
     }
-    if (r == InsertResult::kPresent) return Admitted::kOld;
+    return r == InsertResult::kPresent ? Admitted::kOld : Admitted::kNew;
+  }
+
+  // Adds s (reached from `parent` by s.choice, or an initial state when
+  // init >= 0) to the visited set and, if new, checks it and queues it.
+  Admitted Admit(Successor& s, const Item& parent, int init) {
+    const Admitted a = InsertNow(s);
+    if (a != Admitted::kNew) return a;
     Item item;
     item.init = init >= 0 ? init : parent.init;
     item.path = parent.path;
@@ -550,10 +829,10 @@ class Searcher {
       return Admitted::kStop;
     }
     if (liveness()) {
-      item.index = graph_.AddState(s.fp, std::move(s.goals), std::move(s.triggers), init);
+      item.index = graph_.AddState(s.fp, s.goals, s.triggers, init);
     }
     if constexpr (kCopyable) item.state = std::move(*s.state);
-    frontier_.push_back(std::move(item));
+    frontier_.PushBack(std::move(item));
     return Admitted::kNew;
   }
 
@@ -613,9 +892,11 @@ class Searcher {
   std::vector<int> eventually_;  // indices of Eventually properties
   LivenessGraph graph_;          // recorded only when there is liveness
   VisitedSet visited_;
-  std::deque<Item> frontier_;
+  ItemQueue<Item> frontier_;
   std::vector<Item> batch_;
   std::vector<Expansion> expansions_;
+  std::vector<LivenessGraph::Edge> edges_;  // merge scratch
+  std::vector<uint32_t> fair_;              // merge scratch
   size_t batch_max_ = 1;
   std::atomic<size_t> next_item_{0};
 };

@@ -14,6 +14,11 @@
 // budget; otherwise Insert reports kNoRoom and the explorer stops or turns
 // lossy (Bitstate). Nothing is allocated behind the budget's back.
 //
+// Shards are independent: threads may Insert at the same time as long as no
+// two of them touch the same shard (ShardOf), which is how parallel BFS
+// admits successors (harness/explore.h). Only the byte count is shared, and
+// it is atomic.
+//
 // Bitstate is the lossy mode (Holzmann's bitstate hashing, as in SPIN): a bit
 // array and three bit positions per fingerprint. A state whose three bits are
 // all set already is taken as seen, so states can be missed; the explorer
@@ -25,12 +30,15 @@
 #ifndef FAULTLINE_HARNESS_FINGERPRINT_SET_H_
 #define FAULTLINE_HARNESS_FINGERPRINT_SET_H_
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "harness/assert.h"
@@ -65,6 +73,9 @@ class FingerprintSet {
   FingerprintSet() {
     for (Shard& s : shards_) s.Allocate(1);
   }
+
+  // The shard `fp` lives in (the zero fingerprint counts as shard 0's).
+  static int ShardOf(uint64_t fp) { return static_cast<int>(fp >> (64 - kShardBits)); }
   FingerprintSet(const FingerprintSet&) = delete;
   FingerprintSet& operator=(const FingerprintSet&) = delete;
 
@@ -76,30 +87,33 @@ class FingerprintSet {
       has_zero_ = true;
       return InsertResult::kNew;
     }
-    Shard& s = shards_[fp >> (64 - kShardBits)];
+    Shard& s = shards_[ShardOf(fp)];
     if (s.count + 1 > s.LoadLimit() && !Grow(s)) {
       return s.Find(fp) ? InsertResult::kPresent : InsertResult::kNoRoom;
     }
-    if (!s.Insert(fp)) return InsertResult::kPresent;
-    ++size_;
-    return InsertResult::kNew;
+    return s.Insert(fp) ? InsertResult::kNew : InsertResult::kPresent;
   }
 
   // Read-only; safe from several threads while nobody inserts.
   bool Contains(uint64_t fp) const {
     if (fp == 0) return has_zero_;
-    return shards_[fp >> (64 - kShardBits)].Find(fp);
+    return shards_[ShardOf(fp)].Find(fp);
   }
 
-  // Brings fp's home bucket towards the cache ahead of Insert.
+  // Brings fp's home bucket towards the cache ahead of Insert or Contains.
   void Prefetch(uint64_t fp) const {
-    const Shard& s = shards_[fp >> (64 - kShardBits)];
+    const Shard& s = shards_[ShardOf(fp)];
     __builtin_prefetch(s.slots.get() + s.Home(fp) * kSlotsPerBucket);
   }
 
-  int64_t size() const { return size_ + (has_zero_ ? 1 : 0); }
+  // Members; not while another thread inserts.
+  int64_t size() const {
+    int64_t n = has_zero_ ? 1 : 0;
+    for (const Shard& s : shards_) n += static_cast<int64_t>(s.count);
+    return n;
+  }
   // Bytes held: every shard's table at its capacity.
-  int64_t bytes() const { return bytes_; }
+  int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   // How many bytes the tables may hold, old and new together while a shard
   // grows.
   void set_allowance_bytes(int64_t b) { allowance_ = b; }
@@ -112,12 +126,11 @@ class FingerprintSet {
       for (uint64_t i = 0; i < s.buckets * kSlotsPerBucket; ++i) {
         if (s.slots[i] != 0) f(s.slots[i]);
       }
-      bytes_ -= s.Bytes();
+      bytes_.fetch_sub(s.Bytes(), std::memory_order_relaxed);
       s.slots.reset();
       s.buckets = 0;
       s.count = 0;
     }
-    size_ = 0;
     has_zero_ = false;
   }
 
@@ -168,27 +181,32 @@ class FingerprintSet {
   };
 
   // Rebuilds `s` 1.5 times larger if old and new tables fit the allowance.
+  // The new table's bytes are claimed before it is allocated, so that shards
+  // growing at once on several threads cannot pass the allowance together.
   bool Grow(Shard& s) {
     const uint64_t n = static_cast<uint64_t>(std::ceil(
         static_cast<double>(s.buckets) * kGrowth));
     FL_CHECK(n > s.buckets);
     const int64_t new_bytes =
         static_cast<int64_t>(n * kSlotsPerBucket * sizeof(uint64_t));
-    if (bytes_ + new_bytes > allowance_) return false;
+    if (bytes_.fetch_add(new_bytes, std::memory_order_relaxed) + new_bytes >
+        allowance_) {
+      bytes_.fetch_sub(new_bytes, std::memory_order_relaxed);
+      return false;
+    }
     Shard bigger;
     bigger.Allocate(n);
     for (uint64_t i = 0; i < s.buckets * kSlotsPerBucket; ++i) {
       if (s.slots[i] != 0) FL_CHECK(bigger.Insert(s.slots[i]));
     }
     FL_CHECK(bigger.count == s.count);
-    bytes_ += new_bytes - s.Bytes();
+    bytes_.fetch_sub(s.Bytes(), std::memory_order_relaxed);
     s = std::move(bigger);
     return true;
   }
 
   std::array<Shard, kShards> shards_;
-  int64_t size_ = 0;  // members but the zero fingerprint
-  int64_t bytes_ = kShards * kSlotsPerBucket * sizeof(uint64_t);
+  std::atomic<int64_t> bytes_{kShards * kSlotsPerBucket * sizeof(uint64_t)};
   int64_t allowance_ = std::numeric_limits<int64_t>::max();
   bool has_zero_ = false;
 };
@@ -237,6 +255,45 @@ class Bitstate {
   }
   uint64_t words_;
   std::unique_ptr<uint64_t[]> bits_;
+};
+
+// A small exact set of fingerprints that one thread fills and clears often
+// (parallel BFS: what one worker met within one batch). Open addressing,
+// at most half full, cleared by zeroing its slots.
+class BatchFilter {
+ public:
+  // True if fp was not in the set; it is now.
+  bool Insert(uint64_t fp) {
+    if (fp == 0) return !std::exchange(has_zero_, true);
+    if ((count_ + 1) * 2 > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = fp & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == fp) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = fp;
+        ++count_;
+        return true;
+      }
+    }
+  }
+  void Clear() {
+    std::fill(slots_.begin(), slots_.end(), 0);
+    count_ = 0;
+    has_zero_ = false;
+  }
+
+ private:
+  void Grow() {
+    std::vector<uint64_t> old(std::max<size_t>(1024, slots_.size() * 2), 0);
+    old.swap(slots_);
+    count_ = 0;
+    for (uint64_t fp : old) {
+      if (fp != 0) Insert(fp);
+    }
+  }
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+  bool has_zero_ = false;
 };
 
 // The explorer's visited set: exact (FingerprintSet) until told to turn

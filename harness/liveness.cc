@@ -28,7 +28,7 @@ struct LivenessGraph::Search {
     parent.assign(n, kNone);
     std::deque<uint32_t> queue;
     for (uint32_t s = 0; s < n; ++s) {
-      if (!g.triggers_[s][k] || g.goals_[s][k]) continue;
+      if (!Bit(g.triggers_[s], k) || Bit(g.goals_[s], k)) continue;
       rank[s] = 0;
       queue.push_back(s);
     }
@@ -39,7 +39,7 @@ struct LivenessGraph::Search {
       order.push_back(s);
       for (uint32_t i = begin[s]; i < begin[s + 1]; ++i) {
         const Edge& e = g.edges_[by_from[i]];
-        if (g.goals_[e.to][k] || rank[e.to] != kNone) continue;
+        if (Bit(g.goals_[e.to], k) || rank[e.to] != kNone) continue;
         rank[e.to] = 0;  // queued; the real rank is set when popped
         parent[e.to] = by_from[i];
         queue.push_back(e.to);
@@ -55,13 +55,13 @@ struct LivenessGraph::Search {
     std::vector<uint32_t> choices;
     while (parent[s] != kNone) {
       const Edge& e = g.edges_[parent[s]];
-      choices.push_back(e.choice);
+      choices.push_back(g.Choice(parent[s]));
       s = e.from;
     }
     while (g.init_of_[s] < 0) {
       FL_CHECK(g.tree_parent_[s] != kNone);
       const Edge& e = g.edges_[g.tree_parent_[s]];
-      choices.push_back(e.choice);
+      choices.push_back(g.Choice(g.tree_parent_[s]));
       s = e.from;
     }
     std::reverse(choices.begin(), choices.end());
@@ -167,7 +167,7 @@ std::optional<LivenessGraph::Violation> LivenessGraph::FindViolation(
   for (size_t k = 0; k < eventually.size(); ++k) {
     const Search search(*this, k);
     for (uint32_t s : search.order) {
-      if (fair_enabled_[s].empty()) {
+      if (fair_count_[s] == 0) {
         return Violation{eventually[k], search.TapeTo(s), -1};
       }
     }
@@ -178,7 +178,7 @@ std::optional<LivenessGraph::Violation> LivenessGraph::FindViolation(
       const absl::flat_hash_set<uint32_t> member(c.begin(), c.end());
       ComponentLabels labels;
       for (uint32_t s : c) {
-        for (uint32_t l : fair_enabled_[s]) ++labels.enabled[l];
+        for (uint32_t l : FairEnabled(s)) ++labels.enabled[l];
         for (uint32_t i = search.begin[s]; i < search.begin[s + 1]; ++i) {
           const Edge& e = edges_[search.by_from[i]];
           if (member.contains(e.to) && e.label != kUnfair) labels.taken.insert(e.label);
@@ -202,7 +202,7 @@ std::optional<LivenessGraph::Violation> LivenessGraph::FindViolation(
     v.tape = search.TapeTo(start);
     v.loop_start = static_cast<int64_t>(v.tape.choices.size());
     for (uint32_t e : LoopThrough(search, *best, start)) {
-      v.tape.choices.push_back(edges_[e].choice);
+      v.tape.choices.push_back(Choice(e));
     }
     return v;
   }
@@ -215,7 +215,7 @@ std::vector<uint32_t> LivenessGraph::LoopThrough(const Search& search,
   const absl::flat_hash_set<uint32_t> member(c.begin(), c.end());
   absl::flat_hash_map<uint32_t, uint32_t> enabled;
   for (uint32_t s : c) {
-    for (uint32_t l : fair_enabled_[s]) ++enabled[l];
+    for (uint32_t l : FairEnabled(s)) ++enabled[l];
   }
   std::vector<uint32_t> labels;
   for (const auto& [label, count] : enabled) labels.push_back(label);
@@ -236,8 +236,7 @@ std::vector<uint32_t> LivenessGraph::LoopThrough(const Search& search,
     const bool everywhere = enabled[label] == c.size();
     bool disabled_passed = false;
     for (uint32_t s : passed) {
-      disabled_passed |= !std::binary_search(fair_enabled_[s].begin(),
-                                             fair_enabled_[s].end(), label);
+      disabled_passed |= !Enabled(s, label);
     }
     if (disabled_passed) continue;
     for (uint32_t s : c) {
@@ -249,8 +248,7 @@ std::vector<uint32_t> LivenessGraph::LoopThrough(const Search& search,
           walk({search.by_from[i]});
           goto next_label;
         }
-      } else if (!std::binary_search(fair_enabled_[s].begin(),
-                                     fair_enabled_[s].end(), label)) {
+      } else if (!Enabled(s, label)) {
         walk(search.PathWithin(at, s, member));
         goto next_label;
       }

@@ -3,7 +3,13 @@
 // While searching a model that has Eventually properties, the explorer records
 // the state graph: every edge with its choice and, for fair actions, a label
 // (the action's text, so "deliver Prepare(b=0) p0->a2" is the same label in
-// every state where that message is deliverable). Once the search is complete
+// every state where that message is deliverable). Building that text for
+// every fair action of every state costs more than the step itself, so for
+// models with an ActionKey (actor worlds) the text is built once per key and
+// the label found by key afterwards; labels stay the texts' (numbered in the
+// order the texts are first met), so verdicts and lassos are those of the
+// texts. Edges are stored without their choice (a state's edges are added
+// together, in choice order) and goals as bit masks. Once the search is complete
 // an Eventually(goal) property is violated by a fair execution that never
 // reaches the goal, which has one of two shapes:
 //   - it stops: a state, reached through non-goal states, where no fair action
@@ -23,10 +29,12 @@
 #ifndef FAULTLINE_HARNESS_LIVENESS_H_
 #define FAULTLINE_HARNESS_LIVENESS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,15 +63,27 @@ bool HasEventually(const M& model) {
   return false;
 }
 
+// Optional model hook used for fair labels: ActionKey (model.h, the
+// partial-order reduction's name of an action across states). The explorer
+// trusts that equal keys mean equal Describe texts, and checks it on a
+// sample (LivenessGraph::kKeyCheckEvery).
+template <typename M>
+concept HasActionKey = requires(const M& m, const typename M::State& s,
+                                const typename M::Action& a) {
+  { m.ActionKey(s, a) } -> std::convertible_to<uint64_t>;
+};
+
 class LivenessGraph {
  public:
   static constexpr uint32_t kUnfair = std::numeric_limits<uint32_t>::max();
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  // One in this many fair actions found by key has its text compared with
+  // the label's (the key -> text promise above, checked always-on).
+  static constexpr uint32_t kKeyCheckEvery = 32;
 
   struct Edge {
     uint32_t from;
     uint32_t to;
-    uint32_t choice;
     uint32_t label;  // kUnfair for actions fairness does not force
   };
 
@@ -76,41 +96,73 @@ class LivenessGraph {
     int64_t loop_start;
   };
 
-  // Registers a state; `goals[k]` says whether Eventually property k's goal
-  // holds in it, `triggers[k]` whether the goal is owed from it (initial
-  // states for Eventually, p-states for LeadsTo). Returns its index.
-  uint32_t AddState(uint64_t fp, std::vector<bool> goals,
-                    std::vector<bool> triggers, int init) {
-    FL_CHECK(goals.size() == triggers.size());
+  // Registers a state; bit k of `goals` says whether Eventually property k's
+  // goal holds in it, bit k of `triggers` whether the goal is owed from it
+  // (initial states for Eventually, p-states for LeadsTo). Returns its index.
+  uint32_t AddState(uint64_t fp, uint64_t goals, uint64_t triggers, int init) {
     const auto [it, fresh] = index_.emplace(fp, static_cast<uint32_t>(goals_.size()));
     FL_CHECK(fresh);
-    goals_.push_back(std::move(goals));
-    triggers_.push_back(std::move(triggers));
-    fair_enabled_.emplace_back();
+    goals_.push_back(goals);
+    triggers_.push_back(triggers);
+    fair_at_.push_back(0);
+    fair_count_.push_back(0);
+    first_edge_.push_back(kNone);
     tree_parent_.push_back(kNone);
     init_of_.push_back(init);
     return it->second;
   }
+  // kNone if fp is not a state of the graph. Read-only: safe from several
+  // threads while nobody adds states.
+  uint32_t Find(uint64_t fp) const {
+    const auto it = index_.find(fp);
+    return it == index_.end() ? kNone : it->second;
+  }
   uint32_t IndexOf(uint64_t fp) const { return index_.at(fp); }
 
-  // The fair labels enabled in state `s`, given as the actions' texts.
-  void SetFairEnabled(uint32_t s, const std::vector<std::string>& texts) {
-    std::vector<uint32_t>& out = fair_enabled_[s];
-    for (const std::string& t : texts) out.push_back(Label(t));
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-  }
+  // Labels. A fair label is an action's text ("deliver Prepare(b=0)
+  // p0->a2"), numbered in first-seen order; models with an ActionKey also
+  // find it by key, without building the text.
   uint32_t Label(const std::string& text) {
-    const auto [it, fresh] = labels_.emplace(text, static_cast<uint32_t>(labels_.size()));
+    const auto [it, fresh] = labels_.emplace(text, static_cast<uint32_t>(texts_.size()));
+    if (fresh) texts_.push_back(text);
     return it->second;
   }
-  void AddEdge(const Edge& e) {
-    // The first edge into a state discovered it: the search tree, used to
-    // reach a LeadsTo trigger state from an initial state.
-    if (tree_parent_[e.to] == kNone && init_of_[e.to] < 0) {
-      tree_parent_[e.to] = static_cast<uint32_t>(edges_.size());
+  // kNone if no label has that key yet. Read-only like Find.
+  uint32_t LabelOfKey(uint64_t key) const {
+    const auto it = label_of_key_.find(key);
+    return it == label_of_key_.end() ? kNone : it->second;
+  }
+  // Records that actions with `key` have label `label`; a key met twice must
+  // name the same text both times.
+  void BindKey(uint64_t key, uint32_t label) {
+    const auto [it, fresh] = label_of_key_.emplace(key, label);
+    FL_CHECK(fresh || it->second == label);
+  }
+  const std::string& LabelText(uint32_t label) const { return texts_[label]; }
+  size_t labels() const { return texts_.size(); }
+
+  // The fair labels enabled in state `s` (any order, repeats allowed).
+  void SetFairEnabled(uint32_t s, std::vector<uint32_t>& labels) {
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    fair_at_[s] = fair_pool_.size();
+    fair_count_[s] = static_cast<uint32_t>(labels.size());
+    fair_pool_.insert(fair_pool_.end(), labels.begin(), labels.end());
+  }
+  // The edges of one state go in together, in choice order: edge i of state
+  // s is its choice i.
+  void AddEdges(uint32_t from, const std::vector<Edge>& edges) {
+    first_edge_[from] = static_cast<uint32_t>(edges_.size());
+    for (const Edge& e : edges) {
+      FL_CHECK(e.from == from);
+      // The first edge into a state discovered it: the search tree, used to
+      // reach a LeadsTo trigger state from an initial state.
+      if (tree_parent_[e.to] == kNone && init_of_[e.to] < 0) {
+        tree_parent_[e.to] = static_cast<uint32_t>(edges_.size());
+      }
+      edges_.push_back(e);
     }
-    edges_.push_back(e);
+    FL_CHECK(edges_.size() < kNone);
   }
 
   // The first violation of any Eventually property, in property order.
@@ -125,12 +177,27 @@ class LivenessGraph {
   std::vector<uint32_t> LoopThrough(const Search& search,
                                     const std::vector<uint32_t>& c,
                                     uint32_t start) const;
+  std::span<const uint32_t> FairEnabled(uint32_t s) const {
+    return {fair_pool_.data() + fair_at_[s], fair_count_[s]};
+  }
+  bool Enabled(uint32_t s, uint32_t label) const {
+    const std::span<const uint32_t> f = FairEnabled(s);
+    return std::binary_search(f.begin(), f.end(), label);
+  }
+  uint32_t Choice(uint32_t edge) const { return edge - first_edge_[edges_[edge].from]; }
+  static bool Bit(uint64_t mask, size_t k) { return ((mask >> k) & 1) != 0; }
+
   absl::flat_hash_map<uint64_t, uint32_t> index_;
   absl::flat_hash_map<std::string, uint32_t> labels_;  // ids in first-seen order
+  std::vector<std::string> texts_;                     // by label id
+  absl::flat_hash_map<uint64_t, uint32_t> label_of_key_;
   std::vector<Edge> edges_;
-  std::vector<std::vector<uint32_t>> fair_enabled_;
-  std::vector<std::vector<bool>> goals_;
-  std::vector<std::vector<bool>> triggers_;
+  std::vector<uint32_t> fair_pool_;   // sorted fair labels, state after state
+  std::vector<uint64_t> fair_at_;     // per state: where its labels start
+  std::vector<uint32_t> fair_count_;  // and how many
+  std::vector<uint64_t> goals_;       // bit per Eventually property
+  std::vector<uint64_t> triggers_;
+  std::vector<uint32_t> first_edge_;   // per state
   std::vector<uint32_t> tree_parent_;  // edge that discovered each state
   std::vector<int> init_of_;           // initial-state index, or -1
 };

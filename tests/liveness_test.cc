@@ -1,15 +1,21 @@
 // Liveness under weak fairness, both ways: what needs fairness passes with it
 // and fails without it; an unfair cycle is never reported; a fair cycle that
 // misses the goal is found as a lasso that replays.
+#include <deque>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/checker.h"
 #include "harness/explore.h"
 #include "harness/verdict.h"
+#include "protocols/central_mutex.h"
+#include "protocols/chang_roberts.h"
+#include "protocols/two_phase_commit.h"
 
 namespace faultline {
 namespace {
@@ -218,6 +224,53 @@ TEST(Liveness, TransitionSystemsLoopToo) {
   o = Search(mod5, ExploreOptions{});
   EXPECT_EQ(o.stop, Stop::kComplete);
   EXPECT_TRUE(o.liveness_checked);
+}
+
+// Fair labels are found by ActionKey where the model has one (liveness.h),
+// so equal keys must mean equal Describe texts. Checked on every action of
+// every reachable state: a ring over FIFO links with duplicates and vector
+// clocks, a mutex with client requests, a commit with timers and a crash. (Equal texts may have
+// distinct keys, e.g. equal messages with distinct stamps: the label is the
+// text's, found through either key.)
+template <typename P>
+void ExpectKeysNameOneText(P protocol, WorldOptions world) {
+  const ActorModel<P> model(protocol, world);
+  absl::flat_hash_map<uint64_t, std::string> text_of;
+  absl::flat_hash_set<uint64_t> seen;
+  std::deque<World<P>> queue;
+  for (int i = 0; i < model.InitCount(); ++i) queue.push_back(model.Init(i));
+  std::vector<Event> actions;
+  int64_t checked = 0;
+  while (!queue.empty()) {
+    const World<P> s = std::move(queue.front());
+    queue.pop_front();
+    model.Actions(s, actions);
+    for (const Event& a : actions) {
+      const std::string text = model.Describe(s, a);
+      const auto [it, fresh] = text_of.emplace(model.ActionKey(s, a), text);
+      ASSERT_EQ(it->second, text);
+      ++checked;
+      World<P> next = s;
+      model.Step(next, a, nullptr);
+      if (seen.insert(model.Digest(next)).second) queue.push_back(std::move(next));
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
+TEST(LivenessLabels, EqualActionKeysMeanEqualTexts) {
+  WorldOptions ring;
+  ring.links = LinkOrder::kFifo;
+  ring.duplicates_max = 1;
+  ring.causality = true;
+  ExpectKeysNameOneText(ChangRoberts{.nodes = 3}, ring);
+  WorldOptions mutex;
+  mutex.causality = true;
+  ExpectKeysNameOneText(CentralMutex{}, mutex);
+  WorldOptions commit;
+  commit.timers = TimerModel::kSynchronous;
+  commit.crashes_max = 1;
+  ExpectKeysNameOneText(TwoPhaseCommit{.participants = 2}, commit);
 }
 
 }  // namespace

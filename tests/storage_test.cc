@@ -224,5 +224,60 @@ TEST(Cli, MemoryBoundEndsAsBoundsExhaustedNotAKill) {
   EXPECT_THAT(out, HasSubstr("verdict: bounds-exhausted: stopped by memory_mb_max"));
 }
 
+// In its own suite, after the memory tests (gtest runs a suite's tests
+// together): what it leaves resident would hide the tiny bound those set
+// when the whole binary runs in one process.
+// The sharded insert phase and the per-worker filter of repeats decide
+// first occurrences exactly as one thread does: the same tape (safety and a
+// liveness lasso over FIFO links) and counts on one, two and three threads.
+TEST(ThreadCount, SameTapeOnOneTwoAndThreeThreads) {
+  const std::vector<std::pair<std::string, Stop>> cases{
+      {"paxos:no-persist", Stop::kViolation},
+      {"chang-roberts:drop-when-participant", Stop::kViolation},  // a lasso
+      {"chang-roberts", Stop::kComplete}};
+  for (const auto& [name, stop] : cases) {
+    const Outcome one = CheckEntry(name, 1);
+    EXPECT_EQ(one.stop, stop) << name;
+    for (int threads : {2, 3}) {
+      const Outcome many = CheckEntry(name, threads);
+      EXPECT_EQ(many.threads, threads) << name;
+      EXPECT_EQ(many.stop, one.stop) << name << " " << threads;
+      EXPECT_EQ(many.violated, one.violated) << name << " " << threads;
+      EXPECT_EQ(many.tape, one.tape) << name << " " << threads;
+      EXPECT_EQ(many.loop_start, one.loop_start) << name << " " << threads;
+      EXPECT_EQ(many.states, one.states) << name << " " << threads;
+      EXPECT_EQ(many.transitions, one.transitions) << name << " " << threads;
+      EXPECT_EQ(many.depth, one.depth) << name << " " << threads;
+    }
+  }
+}
+
+TEST(ItemQueue, TakesFromEitherEndAcrossChunks) {
+  internal::ItemQueue<int> q;
+  const int n = 3 * internal::ItemQueue<int>::kChunk + 7;
+  for (int i = 0; i < n; ++i) q.PushBack(i);
+  EXPECT_EQ(q.size(), static_cast<size_t>(n));
+  EXPECT_EQ(q.PopFront(), 0);
+  EXPECT_EQ(q.PopBack(), n - 1);
+  for (int i = 1; i < n - 1; ++i) ASSERT_EQ(q.PopFront(), i);
+  EXPECT_TRUE(q.empty());
+  q.PushBack(5);  // a retired chunk is reused
+  q.PushBack(6);
+  EXPECT_EQ(q.PopBack(), 6);
+  EXPECT_EQ(q.PopFront(), 5);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(BatchFilter, SaysFirstOnceAndForgetsOnClear) {
+  BatchFilter f;
+  Rng rng(11);
+  std::vector<uint64_t> fps{0};
+  for (int i = 0; i < 5000; ++i) fps.push_back(rng.Next());
+  for (uint64_t fp : fps) EXPECT_TRUE(f.Insert(fp));
+  for (uint64_t fp : fps) ASSERT_FALSE(f.Insert(fp));
+  f.Clear();
+  for (uint64_t fp : fps) ASSERT_TRUE(f.Insert(fp));
+}
+
 }  // namespace
 }  // namespace faultline
