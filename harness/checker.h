@@ -7,12 +7,14 @@
 #ifndef FAULTLINE_HARNESS_CHECKER_H_
 #define FAULTLINE_HARNESS_CHECKER_H_
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -63,6 +65,14 @@ class Checker {
   // The trace as structured steps for diagrams (harness/view.h); an error
   // naming the step if it does not replay.
   virtual absl::StatusOr<TraceView> View(const Trace& trace) const = 0;
+  // Fingerprints against digests on up to `states_max` states reached by
+  // breadth-first search from every initial state: each count of distinct
+  // values. The visited set keys on fingerprints and traces on digests, so
+  // the three counts must be equal (tests/fingerprint_test.cc).
+  struct KeyAudit {
+    int64_t digests = 0, fingerprints = 0, pairs = 0;
+  };
+  virtual KeyAudit AuditKeys(int64_t states_max) const = 0;
   // What `--symmetry` does here (harness/symmetry.h): on, or off and why.
   // By default off: a checker without a model that declares symmetry.
   virtual SymmetryStatus Symmetry() const {
@@ -136,6 +146,39 @@ ReplayResult ReplayLiveness(const Trace& trace, const LoopWitness& loop,
                             std::string* narration);
 
 template <Model M>
+Checker::KeyAudit AuditFingerprints(const M& model, int64_t states_max) {
+  absl::flat_hash_set<uint64_t> digests, fingerprints;
+  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> pairs;
+  std::deque<typename M::State> frontier;
+  Executor<M> ex(model);
+  std::vector<typename M::Action> actions;
+  auto admit = [&] {
+    if (!pairs.insert({ex.Digest(), ex.Fingerprint()}).second) return;
+    digests.insert(ex.Digest());
+    fingerprints.insert(ex.Fingerprint());
+    frontier.push_back(ex.state());
+  };
+  for (int init = 0; init < model.InitCount(); ++init) {
+    ex.Reset(init);
+    admit();
+  }
+  while (!frontier.empty() && static_cast<int64_t>(pairs.size()) < states_max) {
+    const typename M::State state = std::move(frontier.front());
+    frontier.pop_front();
+    ex.Restore(state);
+    ex.Actions(actions);
+    for (uint32_t c = 0; c < actions.size(); ++c) {
+      ex.Restore(state);
+      ex.Apply(c, actions[c]);
+      admit();
+    }
+  }
+  return {static_cast<int64_t>(digests.size()),
+          static_cast<int64_t>(fingerprints.size()),
+          static_cast<int64_t>(pairs.size())};
+}
+
+template <Model M>
 class ModelChecker final : public Checker {
  public:
   explicit ModelChecker(std::unique_ptr<const M> model)
@@ -157,6 +200,14 @@ class ModelChecker final : public Checker {
 
   Outcome Explore(const ExploreOptions& options) const override {
     return faultline::Explore(*model_, options);
+  }
+
+  KeyAudit AuditKeys(int64_t states_max) const override {
+    if constexpr (std::copyable<typename M::State>) {
+      return AuditFingerprints(*model_, states_max);
+    } else {
+      return {};  // opaque nodes: tree search, keyed by the path
+    }
   }
 
   Trace Record(const Tape& tape) const override {

@@ -487,6 +487,9 @@ class FlpChecker final : public Checker {
   std::vector<PropertyInfo> Properties() const override { return inner_->Properties(); }
   Outcome Explore(const ExploreOptions& o) const override { return inner_->Explore(o); }
   Trace Record(const Tape& tape) const override { return inner_->Record(tape); }
+  KeyAudit AuditKeys(int64_t states_max) const override {
+    return inner_->AuditKeys(states_max);
+  }
   std::optional<Tape> RunEvents(int init, const std::vector<std::string>& events,
                                 const std::string& property) const override {
     return inner_->RunEvents(init, events, property);

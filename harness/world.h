@@ -640,7 +640,45 @@ class ActorModel {
   }
 
   uint64_t Digest(const State& w) const {
-    uint64_t d = StableHash(w);
+    return WithNodeFingerprints(w, StableHash(w));
+  }
+
+  // The visited set's key without symmetry: the same state content as
+  // Digest, through the fast FingerprintHasher (never written to a trace).
+  // Plain-data parts (nodes, messages, timers) go in as raw bytes.
+  uint64_t FastDigest(const State& w) const {
+    thread_local FingerprintHasher::Buffer b;
+    b.Clear();
+    if constexpr (State::kValueNodes) {
+      b.FeedRange(w.nodes);
+      b.FeedRange(w.disk);
+    }
+    if (w.byz.traitors != 0) b.Feed(w.byz);
+    for (const Envelope<Msg>& e : w.network) {
+      b.Feed(e.from);
+      b.Feed(e.to);
+      b.Feed(e.msg);
+      if (options_.causality) b.FeedRange(e.stamp);  // else always empty
+    }
+    b.Feed(w.network.size());
+    b.FeedRange(w.timers);
+    for (const auto& o : w.history) {
+      b.Feed(o.node);
+      b.Feed(o.value);
+      if (options_.causality) b.FeedRange(o.stamp);
+    }
+    b.Feed(w.history.size());
+    for (const VectorClock& c : w.clocks) b.FeedRange(c);
+    b.Feed(w.clocks.size());
+    b.FeedRange(w.group);
+    b.Feed(std::array<uint64_t, 2>{w.crashed, w.requested});
+    b.Feed(std::array<uint8_t, 4>{w.used.crashes, w.used.drops,
+                                  w.used.duplicates, w.used.partitions});
+    return WithNodeFingerprints(w, b.Hash());
+  }
+
+  // Opaque nodes hash themselves (Fingerprint()); world hashing skips them.
+  uint64_t WithNodeFingerprints(const State& w, uint64_t d) const {
     if constexpr (!State::kValueNodes && HasNodeFingerprint<P>) {
       for (NodeId n = 0; n < node_count_; ++n) {
         d = HashPair(d, w.node(n).Fingerprint());
@@ -655,11 +693,11 @@ class ActorModel {
   // the reduction is off, why.
   const SymmetryStatus& symmetry() const { return symmetry_; }
 
-  // The visited set's key (Executor::Fingerprint): the plain digest, or with
+  // The visited set's key (Executor::Fingerprint): the fast digest, or with
   // symmetry on the minimum digest over the permutations that sort each
   // class by NodeKeys(). Equal exactly for symmetric states.
   uint64_t CanonicalDigest(const State& w) const {
-    return symmetry_.active ? SymmetricDigest(w) : Digest(w);
+    return symmetry_.active ? SymmetricDigest(w) : FastDigest(w);
   }
 
   // The canonical digest under the declared classes, whether or not the
@@ -667,14 +705,14 @@ class ActorModel {
   uint64_t SymmetricDigest(const State& w) const {
     FL_CHECK(!symmetry_.classes.empty());
     if constexpr (!State::kValueNodes) {
-      return Digest(w);  // never reached: opaque nodes have no classes
+      return FastDigest(w);  // never reached: opaque nodes have no classes
     } else {
       const std::vector<uint64_t> keys = NodeKeys(w);
       uint64_t best = ~uint64_t{0};
       ForEachSortingPermutation(
           symmetry_.classes, keys, node_count_, [&](const NodePermutation& p) {
-            best = std::min(best, p.IsIdentity() ? Digest(w)
-                                                 : StableHash(Permute(w, p)));
+            best = std::min(best, p.IsIdentity() ? FastDigest(w)
+                                                 : FastDigest(Permute(w, p)));
           });
       return best;
     }

@@ -1,0 +1,61 @@
+// The visited set keys on fingerprints (ActorModel::FastDigest, raw bytes of
+// plain-data parts through FingerprintHasher) while traces record digests
+// (StableHash). On the states every registered entry reaches, the two must
+// tell exactly the same states apart: a fingerprint that ignored a field
+// would merge states (unsound), one that saw a field the digest skips would
+// split them (inflated counts).
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "harness/registry.h"
+#include "harness/stable_hash.h"
+#include "tests/registry_params.h"
+
+namespace faultline {
+namespace {
+
+class EveryEntryKeys : public testing::TestWithParam<std::string> {};
+
+TEST_P(EveryEntryKeys, FingerprintsTellTheSameStatesApartAsDigests) {
+  const Entry* entry = FindEntry(GetParam());
+  ASSERT_NE(entry, nullptr);
+  const Checker::KeyAudit audit =
+      entry->make(DefaultConfig(*entry))->AuditKeys(/*states_max=*/3000);
+  if (audit.pairs == 0) GTEST_SKIP() << "opaque nodes: keyed by the path";
+  EXPECT_GT(audit.pairs, 1);
+  EXPECT_EQ(audit.digests, audit.pairs);
+  EXPECT_EQ(audit.fingerprints, audit.pairs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryEntryKeys,
+                         testing::ValuesIn(EntryNames()), EntryTestName);
+
+// The byte-stream hasher: a value's bytes in one piece or field by field
+// give one fingerprint; any changed byte gives another.
+TEST(FingerprintHasher, HashesTheByteStream) {
+  FingerprintHasher::Buffer whole, parts;
+  whole.Feed(std::array<uint8_t, 3>{1, 2, 3});
+  parts.Feed(uint8_t{1});
+  parts.Feed(uint8_t{2});
+  parts.Feed(uint8_t{3});
+  EXPECT_EQ(whole.Hash(), parts.Hash());
+  auto hash = [](const std::string& bytes) {
+    return FingerprintHasher::HashBytes(
+        reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  };
+  for (size_t length = 0; length < 80; ++length) {
+    const std::string bytes(length, 'x');
+    // A zero byte more is another stream (the length is hashed in).
+    EXPECT_NE(hash(bytes), hash(bytes + '\0')) << length;
+    for (size_t i = 0; i < length; ++i) {
+      std::string changed = bytes;
+      changed[i] ^= 1;
+      EXPECT_NE(hash(bytes), hash(changed)) << length << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace faultline
