@@ -1084,21 +1084,21 @@ class ActorModel {
   std::vector<uint64_t> NodeKeys(const State& w) const {
     std::vector<uint64_t> keys(node_count_), sums(node_count_, 0);
     for (NodeId n = 0; n < node_count_; ++n) {
-      keys[n] = HashPair(NodeKey(w.node(n)), w.up(n) ? 1 : 2);
-      if (!w.disk.empty()) keys[n] = HashPair(keys[n], NodeKey(w.disk[n]));
+      keys[n] = MixPair(NodeKey(w.node(n)), w.up(n) ? 1 : 2);
+      if (!w.disk.empty()) keys[n] = MixPair(keys[n], NodeKey(w.disk[n]));
       if (!w.group.empty()) {
-        keys[n] = HashPair(keys[n], std::count(w.group.begin(), w.group.end(),
+        keys[n] = MixPair(keys[n], std::count(w.group.begin(), w.group.end(),
                                                w.group[n]));
       }
     }
     for (const Envelope<Msg>& e : w.network) {
       const uint64_t m = MsgKey(e.msg);
-      sums[e.to] += HashPair(HashPair(1, m), PartnerTag(e.from));
-      sums[e.from] += HashPair(HashPair(2, m), PartnerTag(e.to));
+      sums[e.to] += MixPair(MixPair(1, m), PartnerTag(e.from));
+      sums[e.from] += MixPair(MixPair(2, m), PartnerTag(e.to));
     }
-    for (const TimerKey& t : w.timers) sums[t.node] += HashPair(3, t.id);
-    for (const auto& o : w.history) sums[o.node] += HashPair(4, ObsKey(o.value));
-    for (NodeId n = 0; n < node_count_; ++n) keys[n] = HashPair(keys[n], sums[n]);
+    for (const TimerKey& t : w.timers) sums[t.node] += MixPair(3, t.id);
+    for (const auto& o : w.history) sums[o.node] += MixPair(4, ObsKey(o.value));
+    for (NodeId n = 0; n < node_count_; ++n) keys[n] = MixPair(keys[n], sums[n]);
     return keys;
   }
 
@@ -1112,16 +1112,16 @@ class ActorModel {
     } else if constexpr (PermutesNodes<P>) {
       return 0;  // ids inside: no key without the protocol's help
     } else {
-      return StableHash(n);
+      return FastHash(n);
     }
   }
   uint64_t MsgKey(const Msg& m) const {
     if constexpr (PermutesMsgs<P>) return 0;
-    return StableHash(m);
+    return FastHash(m);
   }
   uint64_t ObsKey(const typename P::Obs& o) const {
     if constexpr (PermutesObs<P>) return 0;
-    return StableHash(o);
+    return FastHash(o);
   }
 
   template <typename Slots>

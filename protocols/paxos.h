@@ -139,7 +139,7 @@ struct Paxos {
   uint64_t SymmetryKey(const Node& n) const {
     int votes = 0;
     for (uint8_t v : n.votes) votes = votes * 8 + std::popcount(v);
-    return StableHash(std::tuple(n.round, n.value, n.accepting,
+    return FastHash(std::tuple(n.round, n.value, n.accepting,
                                  std::popcount(n.promises), n.best_ballot,
                                  n.best_value, votes, n.decided, n.promised,
                                  n.accepted_ballot, n.accepted_value));

@@ -169,9 +169,10 @@ class RaftCore {
   uint64_t SymmetryKey(const Node& n) const {
     uint64_t slots = 0;  // a sum: the same in any order
     for (int s = 0; s < kRaftServersMax; ++s) {
-      slots += StableHash(std::pair(n.next[s], n.match[s]));
+      slots += MixPair(static_cast<uint8_t>(n.next[s]),
+                       uint64_t{static_cast<uint8_t>(n.match[s])} << 8);
     }
-    return StableHash(std::tuple(n.term, n.voted_for >= 0, n.log_len, n.log,
+    return FastHash(std::tuple(n.term, n.voted_for >= 0, n.log_len, n.log,
                                  n.role, n.commit, std::popcount(n.votes), slots));
   }
 

@@ -150,7 +150,7 @@ struct TwoPhaseCommit {
     n.yes = static_cast<uint8_t>(p.Mask(n.yes));  // bit per participant id
   }
   uint64_t SymmetryKey(const Node& n) const {
-    return StableHash(std::tuple(n.phase, n.failed, n.ballot, std::popcount(n.yes)));
+    return FastHash(std::tuple(n.phase, n.failed, n.ballot, std::popcount(n.yes)));
   }
 
  private:
