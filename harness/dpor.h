@@ -115,7 +115,10 @@ class DporSearch : TreeSearch<M> {
     const uint64_t key = top.backtrack[top.next++];
     const uint32_t choice = IndexOf(top, key);
     const Action& a = top.actions[choice];
-    ex_.Restore(top.snapshot);
+    // An opaque state is restored by re-running its tape; the first step
+    // from a frame just pushed starts where the executor already is.
+    if (Executor<M>::kCopyable || !at_top_) ex_.Restore(top.snapshot);
+    at_top_ = false;
     F f = model_.FootprintOf(ex_.state(), a);
     ex_.Apply(choice, a);
     model_.FinishFootprint(ex_.state(), f);
@@ -178,6 +181,7 @@ class DporSearch : TreeSearch<M> {
     f.sleep = std::move(z);
     f.snapshot = ex_.Take();
     stack_.push_back(std::move(f));
+    at_top_ = true;
     return true;
   }
 
@@ -301,6 +305,7 @@ class DporSearch : TreeSearch<M> {
   }
 
   std::vector<Frame> stack_;
+  bool at_top_ = false;  // the executor holds the top frame's state
 };
 
 template <PartialOrderModel M>

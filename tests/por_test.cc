@@ -321,7 +321,7 @@ TEST(PorStateful, SameStatesUnderEveryFaultAndLinkModel) {
 
 // The world models DPOR is compared under: name and options.
 std::vector<std::pair<std::string, WorldOptions>> PingWorlds() {
-  std::vector<std::pair<std::string, WorldOptions>> worlds(6);
+  std::vector<std::pair<std::string, WorldOptions>> worlds(7);
   worlds[0].first = "no faults";
   worlds[1].first = "crashes=1";
   worlds[1].second.crashes_max = 1;
@@ -335,15 +335,18 @@ std::vector<std::pair<std::string, WorldOptions>> PingWorlds() {
   worlds[5].first = "links=fifo crashes=1";
   worlds[5].second.links = LinkOrder::kFifo;
   worlds[5].second.crashes_max = 1;
+  worlds[6].first = "drops=1 duplicates=1";
+  worlds[6].second.drops_max = 1;
+  worlds[6].second.duplicates_max = 1;
   return worlds;
 }
 
 void PrintFigures(const std::string& world, Reduction r, const Finals& f) {
-  std::printf("opaque ping %-22s %-10s %5lld executions %5lld transitions %5lld pruned, "
-              "%zu final states\n",
+  std::printf("opaque ping %-24s %-10s %6lld executions %6lld transitions %6lld pruned, "
+              "%zu final states, %.3f s\n",
               world.c_str(), ReductionName(r), static_cast<long long>(f.outcome.executions),
               static_cast<long long>(f.outcome.transitions),
-              static_cast<long long>(f.outcome.pruned), f.digests.size());
+              static_cast<long long>(f.outcome.pruned), f.digests.size(), f.outcome.seconds);
 }
 
 // Sleep sets and DPOR reach exactly the final states of the unreduced tree
