@@ -1,4 +1,5 @@
-// Partial-order reduction: depth-first search with sleep sets.
+// Partial-order reduction: depth-first search with sleep sets, and DPOR
+// (dpor.h) for stateless search.
 //
 // Events at different nodes commute: delivering a message to A and one to B
 // in either order reaches the same world. A model that says which actions
@@ -18,8 +19,14 @@
 //     the first time and are not now (Godefroid, Fig. 5.3); a state reached
 //     again at a smaller depth after a depth cut is re-expanded in full.
 //   - Stateless (opaque nodes without Fingerprint): no visited set; the
-//     search is a tree over the decision tape, re-executed by the Executor,
-//     and sleep sets cut whole subtrees (fewer executions).
+//     search is a tree over the decision tape, re-executed by the Executor.
+//     It runs dynamic partial-order reduction (dpor.h: source-DPOR with
+//     sleep sets), which explores one execution per trace of maximal
+//     executions instead of every state. That cuts states: it keeps final
+//     states and the states of each node and of the history, not every
+//     combination of two nodes' states (docs/por.md, "DPOR").
+//     PorOptions::dpor = false keeps the sleep-set tree search (every state,
+//     sleep sets cut whole subtrees), for comparison.
 //
 // Liveness is not preserved (a fair cycle may be cut), so a model with
 // Eventually properties is searched unreduced; so is a model without the
@@ -53,6 +60,12 @@ struct PorOptions {
   // Search a tree (no visited set) even when the model's digest identifies
   // its states: how opaque nodes without Fingerprint() are searched.
   bool stateless = false;
+  // Stateless search: dynamic partial-order reduction (dpor.h). false: the
+  // sleep-set tree search, kept for comparison.
+  bool dpor = true;
+  // Testing only: false drops every backtrack point DPOR would add, which
+  // must lose states (the canary for a degenerate DPOR).
+  bool dpor_backtrack = true;
   // Called with the digest of every reached state where nothing is enabled.
   std::function<void(uint64_t)> on_final;
 };
@@ -92,6 +105,60 @@ SleepSet<F> Intersect(const SleepSet<F>& a, const std::vector<uint64_t>& keys) {
     if (std::binary_search(keys.begin(), keys.end(), s.key)) out.push_back(s);
   }
   return out;
+}
+
+// Keys name enabled actions uniquely, and everything asleep is enabled
+// (an independent action never disables a sleeping one).
+template <typename F>
+void CheckKeys(const std::vector<uint64_t>& keys, const SleepSet<F>& z) {
+  std::vector<uint64_t> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  FL_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+  for (const Sleeper<F>& s : z) {
+    FL_CHECK(std::binary_search(sorted.begin(), sorted.end(), s.key));
+  }
+}
+
+// Checks the properties on a newly reached state; false if the search must
+// stop (a violation, recorded with `tape`, or the state bound).
+template <typename State>
+bool JudgeState(PropertyTracker<State>& tracker, const State& s,
+                const Limits& limits, const Tape& tape, Outcome& out) {
+  out.violated = tracker.Check(s);
+  if (out.violated >= 0) {
+    out.stop = Stop::kViolation;
+    out.tape = tape;
+    return false;
+  }
+  if (out.states >= limits.states_max) {
+    out.stop = Stop::kStates;
+    return false;
+  }
+  return true;
+}
+
+// The loop of both tree searches: while the budget lasts, pops the top
+// frame when `done` with it (and its choice from the tape), else `step`s it.
+template <typename Frame, typename Done, typename Take>
+void DepthFirst(std::vector<Frame>& stack, Tape& tape, Budget& budget,
+                Outcome& out, bool& go, Done done, Take step) {
+  while (go && !stack.empty()) {
+    Frame& top = stack.back();
+    FL_CHECK(tape.choices.size() + 1 == stack.size());
+    if (done(top)) {
+      stack.pop_back();
+      if (!stack.empty()) tape.choices.pop_back();
+      continue;
+    }
+    const Progress progress{out.states, out.transitions, out.depth,
+                            static_cast<int64_t>(stack.size()), 0};
+    if (budget.Exceeded(progress, &out.stop)) {
+      go = false;
+      break;
+    }
+    step(top);
+  }
+  stack.clear();
 }
 
 }  // namespace internal
@@ -169,31 +236,86 @@ absl::Status VerifyIndependence(const M& model, const Tape& tape) {
 namespace internal {
 
 template <PartialOrderModel M>
-class SleepSetSearch {
- public:
+Outcome RunDpor(const M& model, const ExploreOptions& options, PorOptions por);  // dpor.h
+
+// PorOptions::verify at an expanded state: a false claim is an internal error.
+template <PartialOrderModel M>
+void VerifyOrDie(const M& model, const Tape& tape) {
+  const absl::Status st = VerifyIndependence(model, tape);
+  if (!st.ok()) std::fprintf(stderr, "faultline: %s\n", st.ToString().c_str());
+  FL_CHECK(st.ok());
+}
+
+// What the sleep-set search and DPOR (dpor.h) share: the model, bounds,
+// executor and properties, the tape to the state being entered, the outcome.
+template <PartialOrderModel M>
+class TreeSearch {
+ protected:
   using F = typename M::Footprint;
   using Action = typename M::Action;
   using Snapshot = typename Executor<M>::Snapshot;
 
-  SleepSetSearch(const M& model, const ExploreOptions& options, PorOptions por)
+  TreeSearch(const M& model, const ExploreOptions& options, PorOptions por)
       : model_(model),
         options_(options),
         por_(std::move(por)),
-        cache_(model.Dedupable() && !por_.stateless),
         budget_(options),
         ex_(model),
         tracker_(model.properties()) {}
 
-  Outcome Run() {
-    out_.reduced = por_.reduce;
+  // Searches from every initial state: `root` enters it, `loop` runs the
+  // stack it pushed.
+  template <typename Root, typename Loop>
+  void FromEveryInit(Root root, Loop loop) {
     for (int init = 0; init < model_.InitCount() && go_; ++init) {
       ex_.Reset(init);
       tape_ = Tape{init, {}};
-      Enter(SleepSet<F>{}, 0);
-      Loop();
+      root();
+      loop();
     }
     out_.sometimes_reached = tracker_.reached();
     out_.seconds = budget_.Seconds();
+  }
+
+  const M& model_;
+  const ExploreOptions& options_;
+  PorOptions por_;
+  Budget budget_;
+  Executor<M> ex_;
+  PropertyTracker<typename M::State> tracker_;
+  Tape tape_;  // the choices leading to the state being entered
+  Outcome out_;
+  bool go_ = true;
+};
+
+// The members of TreeSearch, for a derived class template.
+#define FL_TREE_SEARCH_MEMBERS(Base) \
+  using typename Base::F;            \
+  using typename Base::Action;       \
+  using typename Base::Snapshot;     \
+  using Base::model_;                \
+  using Base::options_;              \
+  using Base::por_;                  \
+  using Base::budget_;               \
+  using Base::ex_;                   \
+  using Base::tracker_;              \
+  using Base::tape_;                 \
+  using Base::out_;                  \
+  using Base::go_
+
+template <PartialOrderModel M>
+class SleepSetSearch : TreeSearch<M> {
+  using Base = TreeSearch<M>;
+  FL_TREE_SEARCH_MEMBERS(Base);
+
+ public:
+  SleepSetSearch(const M& model, const ExploreOptions& options, PorOptions por)
+      : Base(model, options, std::move(por)),
+        cache_(model.Dedupable() && !por_.stateless) {}
+
+  Outcome Run() {
+    out_.reduced = por_.reduce;
+    this->FromEveryInit([this] { Enter(SleepSet<F>{}, 0); }, [this] { Loop(); });
     out_.visited_bytes = static_cast<int64_t>(
         visited_.capacity() * (sizeof(std::pair<uint64_t, Visit>) + 1));
     return out_;
@@ -215,23 +337,10 @@ class SleepSetSearch {
   };
 
   void Loop() {
-    while (go_ && !stack_.empty()) {
-      Frame& top = stack_.back();
-      FL_CHECK(tape_.choices.size() + 1 == stack_.size());
-      if (top.next == top.todo.size()) {
-        stack_.pop_back();
-        if (!stack_.empty()) tape_.choices.pop_back();
-        continue;
-      }
-      const Progress progress{out_.states, out_.transitions, out_.depth,
-                              static_cast<int64_t>(stack_.size()), 0};
-      if (budget_.Exceeded(progress, &out_.stop)) {
-        go_ = false;
-        break;
-      }
-      Step(top);
-    }
-    stack_.clear();
+    DepthFirst(
+        stack_, tape_, budget_, out_, go_,
+        [](const Frame& top) { return top.next == top.todo.size(); },
+        [this](Frame& top) { Step(top); });
   }
 
   // Takes the frame's next transition and enters the state it reaches.
@@ -272,7 +381,10 @@ class SleepSetSearch {
     } else {
       ++out_.states;
     }
-    if (fresh && !Judge()) return false;
+    if (fresh && !JudgeState(tracker_, ex_.state(), options_.limits, tape_, out_)) {
+      go_ = false;
+      return false;
+    }
     if (fresh) {
       for (uint32_t i = 0; i < f.actions.size(); ++i) {
         if (!Asleep(z, f.keys[i])) todo.push_back(i);
@@ -290,11 +402,7 @@ class SleepSetSearch {
       ++out_.executions;
       return false;
     }
-    if (por_.verify) {
-      const absl::Status st = VerifyIndependence(model_, CurrentTape());
-      if (!st.ok()) std::fprintf(stderr, "faultline: %s\n", st.ToString().c_str());
-      FL_CHECK(st.ok());
-    }
+    if (por_.verify) VerifyOrDie(model_, tape_);
     f.todo = std::move(todo);
     f.sleep = std::move(z);
     f.snapshot = ex_.Take();
@@ -340,48 +448,9 @@ class SleepSetSearch {
     return keys;
   }
 
-  // Checks the properties on a newly reached state; false if it must stop.
-  bool Judge() {
-    out_.violated = tracker_.Check(ex_.state());
-    if (out_.violated >= 0) {
-      out_.stop = Stop::kViolation;
-      out_.tape = CurrentTape();
-      go_ = false;
-      return false;
-    }
-    if (out_.states >= options_.limits.states_max) {
-      out_.stop = Stop::kStates;
-      go_ = false;
-      return false;
-    }
-    return true;
-  }
-
-  // Keys name enabled actions uniquely, and everything asleep is enabled
-  // (an independent action never disables a sleeping one).
-  void CheckKeys(const std::vector<uint64_t>& keys, const SleepSet<F>& z) {
-    std::vector<uint64_t> sorted = keys;
-    std::sort(sorted.begin(), sorted.end());
-    FL_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
-    for (const Sleeper<F>& s : z) {
-      FL_CHECK(std::binary_search(sorted.begin(), sorted.end(), s.key));
-    }
-  }
-
-  Tape CurrentTape() const { return tape_; }
-
-  const M& model_;
-  const ExploreOptions& options_;
-  PorOptions por_;
   const bool cache_;  // stateful: the model's digest identifies its state
-  Budget budget_;
-  Executor<M> ex_;
-  PropertyTracker<typename M::State> tracker_;
   absl::flat_hash_map<uint64_t, Visit> visited_;
   std::vector<Frame> stack_;
-  Tape tape_;  // the choices leading to the state being entered
-  Outcome out_;
-  bool go_ = true;
 };
 
 }  // namespace internal
@@ -398,6 +467,10 @@ Outcome PorSearch(const M& model, const ExploreOptions& options,
     liveness = liveness || p.kind == PropertyKind::kEventually;
   }
   if constexpr (PartialOrderModel<M>) {
+    const bool stateless = por.stateless || !model.Dedupable();
+    if ((!liveness || options.por_safety_only) && stateless && por.reduce && por.dpor) {
+      return internal::RunDpor(model, options, std::move(por));
+    }
     if (!liveness || options.por_safety_only) {
       return internal::SleepSetSearch<M>(model, options, std::move(por)).Run();
     }
@@ -419,5 +492,7 @@ Outcome PorExplore(const M& model, const ExploreOptions& options) {
 }
 
 }  // namespace faultline
+
+#include "harness/dpor.h"  // RunDpor: DPOR for stateless search
 
 #endif  // FAULTLINE_HARNESS_POR_H_
