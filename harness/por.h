@@ -20,13 +20,13 @@
 //     again at a smaller depth after a depth cut is re-expanded in full.
 //   - Stateless (opaque nodes without Fingerprint): no visited set; the
 //     search is a tree over the decision tape, re-executed by the Executor.
-//     It runs dynamic partial-order reduction (dpor.h: source-DPOR with
-//     sleep sets), which explores one execution per trace of maximal
-//     executions instead of every state. That cuts states: it keeps final
+//     By default sleep sets cut whole subtrees and every state is visited.
+//     PorOptions::dpor = true runs dynamic partial-order reduction instead
+//     (dpor.h: source-DPOR with sleep sets), which explores one execution
+//     per trace of maximal executions. That cuts states: it keeps final
 //     states and the states of each node and of the history, not every
-//     combination of two nodes' states (docs/por.md, "DPOR").
-//     PorOptions::dpor = false keeps the sleep-set tree search (every state,
-//     sleep sets cut whole subtrees), for comparison.
+//     combination of two nodes' states (docs/por.md, "DPOR"), so it is
+//     opt-in.
 //
 // Liveness is not preserved (a fair cycle may be cut), so a model with
 // Eventually properties is searched unreduced; so is a model without the
@@ -60,9 +60,12 @@ struct PorOptions {
   // Search a tree (no visited set) even when the model's digest identifies
   // its states: how opaque nodes without Fingerprint() are searched.
   bool stateless = false;
-  // Stateless search: dynamic partial-order reduction (dpor.h). false: the
-  // sleep-set tree search, kept for comparison.
-  bool dpor = true;
+  // Stateless search: dynamic partial-order reduction (dpor.h) instead of the
+  // sleep-set tree. Opt-in: DPOR keeps final states and each node's and the
+  // history's states, but can miss an Always property relating two nodes'
+  // states at one instant (docs/por.md), so --por keeps the tree search,
+  // which visits every state, until properties say what they read.
+  bool dpor = false;
   // Testing only: false drops every backtrack point DPOR would add, which
   // must lose states (the canary for a degenerate DPOR).
   bool dpor_backtrack = true;

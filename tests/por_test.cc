@@ -540,7 +540,8 @@ TEST(PorStateless, OpaqueAndValueTwinsAgree) {
 
 // Every opaque-node model of these tests, through the checker as
 // `faultline check --por` runs it: the same verdict (and violated property)
-// with and without --por. Without a Fingerprint() the --por search is DPOR.
+// with and without --por. Without a Fingerprint() the --por search is the
+// sleep-set tree (DPOR is opt-in, PorOptions::dpor).
 template <typename P>
 void ExpectSameVerdictWithAndWithoutPor(PingBug bug, const WorldOptions& world,
                                         const std::string& what) {
