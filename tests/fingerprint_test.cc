@@ -7,8 +7,13 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "harness/checker.h"
+#include "harness/model.h"
 #include "harness/registry.h"
 #include "harness/stable_hash.h"
 #include "tests/registry_params.h"
@@ -31,6 +36,47 @@ TEST_P(EveryEntryKeys, FingerprintsTellTheSameStatesApartAsDigests) {
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryEntryKeys,
                          testing::ValuesIn(EntryNames()), EntryTestName);
+
+// The audit's known-bad case: a counter pair whose canonical digest forgets
+// the second counter merges states, and the audit says so.
+struct TwoCounters {
+  struct State {
+    int a = 0, b = 0;
+  };
+  using Action = int;  // 0: a+1, 1: b+1
+  bool forget_b = false;
+  std::vector<Property<State>> props;
+  int InitCount() const { return 1; }
+  State Init(int) const { return {}; }
+  void Actions(const State& s, std::vector<Action>& out) const {
+    out.clear();
+    if (s.a < 3) out.push_back(0);
+    if (s.b < 3) out.push_back(1);
+  }
+  void Step(State& s, Action a, std::string*) const { ++(a == 0 ? s.a : s.b); }
+  std::string Describe(const State&, Action a) const { return a == 0 ? "a" : "b"; }
+  std::string DescribeState(const State& s) const { return absl::StrCat(s.a, s.b); }
+  uint64_t Digest(const State& s) const { return StableHash(std::pair(s.a, s.b)); }
+  uint64_t CanonicalDigest(const State& s) const {
+    return FastHash(std::pair(s.a, forget_b ? 0 : s.b));
+  }
+  bool Dedupable() const { return true; }
+  const std::vector<Property<State>>& properties() const { return props; }
+};
+
+TEST(KeyAudit, CatchesAFingerprintThatForgetsAField) {
+  TwoCounters good;
+  const Checker::KeyAudit ok = AuditFingerprints(good, 100);
+  EXPECT_EQ(ok.pairs, 16);
+  EXPECT_EQ(ok.digests, 16);
+  EXPECT_EQ(ok.fingerprints, 16);
+  TwoCounters bad;
+  bad.forget_b = true;
+  const Checker::KeyAudit caught = AuditFingerprints(bad, 100);
+  EXPECT_EQ(caught.digests, 16);
+  EXPECT_EQ(caught.fingerprints, 4);  // only a's value is seen
+  EXPECT_NE(caught.fingerprints, caught.pairs);
+}
 
 // The byte-stream hasher: a value's bytes in one piece or field by field
 // give one fingerprint; any changed byte gives another.
