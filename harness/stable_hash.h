@@ -16,9 +16,11 @@
 #ifndef FAULTLINE_HARNESS_STABLE_HASH_H_
 #define FAULTLINE_HARNESS_STABLE_HASH_H_
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -232,12 +234,33 @@ uint64_t FastFingerprint(const T& value, FingerprintHasher::Buffer& buffer) {
 
 // In-memory keys that never reach a trace (symmetry's node keys): the fast
 // hasher, and a pair mix of one 128-bit multiply.
+// A tuple of plain-data fields is packed into one array and hashed in one
+// pass; other tuples are fed field by field, so plain-data fields (arrays of
+// small structs, say) still go in as bytes.
 template <typename T>
 uint64_t FastHash(const T& value) {
-  thread_local FingerprintHasher::Buffer buffer;
-  buffer.Clear();
-  buffer.Feed(value);
-  return buffer.Hash();
+  if constexpr (requires { std::tuple_size<T>::value; } && !kBytesAreIdentity<T>) {
+    return std::apply(
+        [](const auto&... field) {
+          if constexpr ((kBytesAreIdentity<std::decay_t<decltype(field)>> && ...)) {
+            std::array<unsigned char, (sizeof field + ...)> bytes;
+            size_t at = 0;
+            ((std::memcpy(bytes.data() + at, &field, sizeof field), at += sizeof field), ...);
+            return FingerprintHasher::HashBytes(bytes.data(), bytes.size());
+          } else {
+            thread_local FingerprintHasher::Buffer buffer;
+            buffer.Clear();
+            (buffer.Feed(field), ...);
+            return buffer.Hash();
+          }
+        },
+        value);
+  } else {
+    thread_local FingerprintHasher::Buffer buffer;
+    buffer.Clear();
+    buffer.Feed(value);
+    return buffer.Hash();
+  }
 }
 inline uint64_t MixPair(uint64_t a, uint64_t b) {
   const unsigned __int128 r =

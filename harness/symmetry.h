@@ -173,22 +173,26 @@ namespace internal {
 
 // Enumerates, class by class and tie block by tie block, every order of the
 // members whose keys are equal; calls visit() with each complete permutation.
+// Fixed arrays, no allocation: this runs once per successor under symmetry.
 class SortingPermutations {
  public:
   SortingPermutations(const SymmetryClasses& classes,
                       std::span<const uint64_t> keys, int node_count)
-      : classes_(classes), perm_(node_count) {
-    for (const auto& c : classes_) {
-      std::vector<NodeId> order = c;
-      std::sort(order.begin(), order.end(), [&](NodeId a, NodeId b) {
-        return std::pair(keys[a], a) < std::pair(keys[b], b);
-      });
-      for (size_t i = 0; i < order.size();) {
-        size_t j = i + 1;
-        while (j < order.size() && keys[order[j]] == keys[order[i]]) ++j;
-        // Block [i, j) of this class's order goes to ids c[i..j).
-        blocks_.push_back({std::vector<NodeId>(order.begin() + i, order.begin() + j),
-                           std::vector<NodeId>(c.begin() + i, c.begin() + j)});
+      : perm_(node_count) {
+    for (const auto& c : classes) {
+      const int first = used_;
+      for (NodeId n : c) members_[used_++] = static_cast<uint8_t>(n);
+      std::sort(members_.begin() + first, members_.begin() + used_,
+                [&](uint8_t a, uint8_t b) {
+                  return std::pair(keys[a], a) < std::pair(keys[b], b);
+                });
+      for (int i = first; i < used_;) {
+        int j = i + 1;
+        while (j < used_ && keys[members_[j]] == keys[members_[i]]) ++j;
+        // Block [i, j) of this class's order goes to ids c[i - first ..).
+        for (int k = i; k < j; ++k) targets_[k] = static_cast<uint8_t>(c[k - first]);
+        FL_CHECK(block_count_ < kSymmetryNodesMax);
+        blocks_[block_count_++] = {static_cast<uint8_t>(i), static_cast<uint8_t>(j)};
         i = j;
       }
     }
@@ -199,29 +203,31 @@ class SortingPermutations {
 
  private:
   struct Block {
-    std::vector<NodeId> members;  // sorted by id; permuted in place
-    std::vector<NodeId> targets;  // the ids they take, in order
+    uint8_t begin, end;  // in members_ (permuted in place) and targets_
   };
 
   template <typename Visit>
-  void Recurse(size_t b, Visit& visit) {
-    if (b == blocks_.size()) {
+  void Recurse(int b, Visit& visit) {
+    if (b == block_count_) {
       visit(static_cast<const NodePermutation&>(perm_));
       return;
     }
-    Block& block = blocks_[b];
-    std::sort(block.members.begin(), block.members.end());
+    const Block block = blocks_[b];
+    uint8_t* first = members_.data() + block.begin;
+    uint8_t* last = members_.data() + block.end;
+    std::sort(first, last);
     do {
-      for (size_t i = 0; i < block.members.size(); ++i) {
-        perm_.Set(block.members[i], block.targets[i]);
-      }
+      for (int i = block.begin; i < block.end; ++i) perm_.Set(members_[i], targets_[i]);
       Recurse(b + 1, visit);
-    } while (std::next_permutation(block.members.begin(), block.members.end()));
+    } while (std::next_permutation(first, last));
   }
 
-  const SymmetryClasses& classes_;
   NodePermutation perm_;
-  std::vector<Block> blocks_;
+  std::array<uint8_t, kSymmetryNodesMax> members_{};  // class by class
+  std::array<uint8_t, kSymmetryNodesMax> targets_{};  // the ids they take
+  std::array<Block, kSymmetryNodesMax> blocks_{};
+  int used_ = 0;
+  int block_count_ = 0;
 };
 
 }  // namespace internal

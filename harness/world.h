@@ -707,12 +707,21 @@ class ActorModel {
     if constexpr (!State::kValueNodes) {
       return FastDigest(w);  // never reached: opaque nodes have no classes
     } else {
-      const std::vector<uint64_t> keys = NodeKeys(w);
+      std::array<uint64_t, kSymmetryNodesMax> keys;
+      NodeKeys(w, keys);
+      // Permuted worlds are built in a scratch world that keeps its vectors'
+      // capacity, so canonicalising allocates nothing in the steady state.
+      thread_local State scratch;
       uint64_t best = ~uint64_t{0};
       ForEachSortingPermutation(
-          symmetry_.classes, keys, node_count_, [&](const NodePermutation& p) {
-            best = std::min(best, p.IsIdentity() ? FastDigest(w)
-                                                 : FastDigest(Permute(w, p)));
+          symmetry_.classes, std::span<const uint64_t>(keys.data(), node_count_),
+          node_count_, [&](const NodePermutation& p) {
+            if (p.IsIdentity()) {
+              best = std::min(best, FastDigest(w));
+              return;
+            }
+            PermuteInto(w, p, scratch);
+            best = std::min(best, FastDigest(scratch));
           });
       return best;
     }
@@ -723,34 +732,49 @@ class ActorModel {
   // requests, partition blocks, history and vector clocks. `p` must permute
   // within the declared classes (symmetry().classes).
   State Permute(const State& w, const NodePermutation& p) const {
+    State out;
+    PermuteInto(w, p, out);
+    return out;
+  }
+  // Permute into `out`, reusing its vectors' capacity.
+  void PermuteInto(const State& w, const NodePermutation& p, State& out) const {
     FL_CHECK(!symmetry_.classes.empty());
     FL_CHECK(p.size() == node_count_);
-    State out;
     if constexpr (State::kValueNodes) {
-      out.nodes = PermuteNodes(w.nodes, p);
-      out.disk = PermuteNodes(w.disk, p);
-      for (const Envelope<Msg>& e : w.network) {
-        out.network.push_back({p(e.from), p(e.to), PermuteMsg(e.msg, p),
-                               PermuteClock(e.stamp, p)});
+      PermuteNodes(w.nodes, p, out.nodes);
+      PermuteNodes(w.disk, p, out.disk);
+      out.network.resize(w.network.size());
+      for (size_t i = 0; i < w.network.size(); ++i) {
+        const Envelope<Msg>& e = w.network[i];
+        Envelope<Msg>& to = out.network[i];
+        to.from = p(e.from);
+        to.to = p(e.to);
+        to.msg = PermuteMsg(e.msg, p);
+        PermuteClock(e.stamp, p, to.stamp);
       }
       SortNetwork(out.network);
+      out.timers.clear();
       for (const TimerKey& t : w.timers) out.timers.push_back({p(t.node), t.id});
       std::sort(out.timers.begin(), out.timers.end());
-      for (const auto& o : w.history) {
-        out.history.push_back({p(o.node), PermuteObs(o.value, p),
-                               PermuteClock(o.stamp, p)});
+      out.history.resize(w.history.size());
+      for (size_t i = 0; i < w.history.size(); ++i) {
+        const auto& o = w.history[i];
+        auto& to = out.history[i];
+        to.node = p(o.node);
+        to.value = PermuteObs(o.value, p);
+        PermuteClock(o.stamp, p, to.stamp);
       }
       out.crashed = p.Mask(w.crashed);
       out.requested = PermuteRequests(w.requested, p);
-      out.group = PermuteGroup(w.group, p);
+      PermuteGroup(w.group, p, out.group);
       out.clocks.resize(w.clocks.size());
       for (size_t n = 0; n < w.clocks.size(); ++n) {
-        out.clocks[p(static_cast<NodeId>(n))] = PermuteClock(w.clocks[n], p);
+        PermuteClock(w.clocks[n], p, out.clocks[p(static_cast<NodeId>(n))]);
       }
       out.used = w.used;
       FL_CHECK(w.byz.traitors == 0);
+      FL_CHECK(out.byz.traitors == 0);
     }
-    return out;
   }
 
   std::string Name(NodeId n) const {
@@ -1081,8 +1105,8 @@ class ActorModel {
   // Per node, a hash no permutation changes: its id-free state, whether it
   // is up, its partition block's size, and (summed, so order-free) its
   // timers, the messages it sends and receives and its observations.
-  std::vector<uint64_t> NodeKeys(const State& w) const {
-    std::vector<uint64_t> keys(node_count_), sums(node_count_, 0);
+  void NodeKeys(const State& w, std::array<uint64_t, kSymmetryNodesMax>& keys) const {
+    std::array<uint64_t, kSymmetryNodesMax> sums{};
     for (NodeId n = 0; n < node_count_; ++n) {
       keys[n] = MixPair(NodeKey(w.node(n)), w.up(n) ? 1 : 2);
       if (!w.disk.empty()) keys[n] = MixPair(keys[n], NodeKey(w.disk[n]));
@@ -1099,7 +1123,6 @@ class ActorModel {
     for (const TimerKey& t : w.timers) sums[t.node] += MixPair(3, t.id);
     for (const auto& o : w.history) sums[o.node] += MixPair(4, ObsKey(o.value));
     for (NodeId n = 0; n < node_count_; ++n) keys[n] = MixPair(keys[n], sums[n]);
-    return keys;
   }
 
   // A fixed node by its id, an interchangeable one by its class only.
@@ -1125,14 +1148,13 @@ class ActorModel {
   }
 
   template <typename Slots>
-  Slots PermuteNodes(const Slots& slots, const NodePermutation& p) const {
-    Slots out = slots;
+  void PermuteNodes(const Slots& slots, const NodePermutation& p, Slots& out) const {
+    out.resize(slots.size());
     for (size_t n = 0; n < slots.size(); ++n) {
       Node& node = out[p(static_cast<NodeId>(n))];
       node = slots[n];
       if constexpr (PermutesNodes<P>) protocol_.PermuteNode(node, p);
     }
-    return out;
   }
   Msg PermuteMsg(Msg m, const NodePermutation& p) const {
     if constexpr (PermutesMsgs<P>) protocol_.PermuteMsg(m, p);
@@ -1142,10 +1164,10 @@ class ActorModel {
     if constexpr (PermutesObs<P>) protocol_.PermuteObs(o, p);
     return o;
   }
-  static VectorClock PermuteClock(const VectorClock& c, const NodePermutation& p) {
-    VectorClock out(c.size());
+  static void PermuteClock(const VectorClock& c, const NodePermutation& p,
+                           VectorClock& out) {
+    out.resize(c.size());
     for (size_t i = 0; i < c.size(); ++i) out[p(static_cast<NodeId>(i))] = c[i];
-    return out;
   }
   uint64_t PermuteRequests(uint64_t requested, const NodePermutation& p) const {
     uint64_t out = 0;
@@ -1157,15 +1179,15 @@ class ActorModel {
     }
     return out;
   }
-  static std::vector<uint8_t> PermuteGroup(const std::vector<uint8_t>& group,
-                                           const NodePermutation& p) {
-    std::vector<uint8_t> out(group.size());
+  static void PermuteGroup(const std::vector<uint8_t>& group,
+                           const NodePermutation& p, std::vector<uint8_t>& out) {
+    out.resize(group.size());
     for (size_t n = 0; n < group.size(); ++n) {
       out[p(static_cast<NodeId>(n))] = group[n];
     }
     NormalizeBlocks(out);  // splits are kept in restricted-growth form
-    return out;
   }
+
   // The order Insert() keeps.
   void SortNetwork(std::vector<Envelope<Msg>>& network) const {
     if (options_.links != LinkOrder::kFifo) {
