@@ -95,6 +95,13 @@ class Executor {
     }
   }
 
+  // Overwrites the state in place with fill(state) (a packed snapshot,
+  // harness/packed_world.h); like Restore of a copy, the tape is not kept.
+  template <typename Fill>
+  void RestoreWith(const Fill& fill) {
+    fill(state_);
+  }
+
   void Restore(const Snapshot& snapshot) {
     if constexpr (kCopyable) {
       state_ = snapshot;

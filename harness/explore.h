@@ -37,6 +37,7 @@
 #include "harness/executor.h"
 #include "harness/fingerprint_set.h"
 #include "harness/liveness.h"
+#include "harness/packed_world.h"
 #include "harness/parallel.h"
 
 namespace faultline {
@@ -368,6 +369,10 @@ class Searcher {
   using State = typename M::State;
   using Action = typename M::Action;
   static constexpr bool kCopyable = Executor<M>::kCopyable;
+  // Frontier states as bytes where the world packs (packed_world.h): a
+  // third of the memory of a world, and no allocation per vector.
+  static constexpr bool kPacked = PackedStates<State>::kOn;
+  using Stored = std::conditional_t<kPacked, std::string, State>;
   static constexpr size_t kBatchPerThread = 512;  // frontier items
   static constexpr size_t kGrain = 16;             // items a worker claims
   static constexpr size_t kSpareMax = 2 * kBatchPerThread;  // per worker
@@ -419,7 +424,7 @@ class Searcher {
 
  private:
   struct Item {
-    std::conditional_t<kCopyable, State, std::monostate> state;
+    std::conditional_t<kCopyable, Stored, std::monostate> state;
     PackedPath path;
     int32_t init = 0;
     int32_t depth = 0;
@@ -438,7 +443,7 @@ class Searcher {
     uint64_t goals = 0;     // liveness: bit per Eventually property
     uint64_t triggers = 0;
     uint32_t target = LivenessGraph::kNone;  // liveness: its graph index
-    std::optional<State> state;  // copyable models, unless known
+    std::optional<Stored> state;  // copyable models, unless known
   };
   struct Expansion {
     int worker = 0;
@@ -456,10 +461,10 @@ class Searcher {
     std::vector<Action> actions;
     std::vector<Successor> successors;
     Tape tape;  // opaque models: the item being expanded
-    // Worlds of expanded items, reused for new successors: copying into a
-    // world that already has its vectors' capacity allocates nothing, and
-    // memory stays with the thread that recycles it.
-    std::vector<State> spare;
+    // Worlds (or packed strings) of expanded items, reused for new
+    // successors: copying into one that already has its capacity allocates
+    // nothing, and memory stays with the thread that recycles it.
+    std::vector<Stored> spare;
     bool no_room = false;  // one thread: the visited set refused an insert
     uint32_t key_hits = 0;
     BatchFilter met;  // phase 1: fingerprints left unchecked this batch
@@ -502,7 +507,7 @@ class Searcher {
       Successor s;
       s.fp = w.ex.Fingerprint();
       Evaluate(w.ex.state(), /*initial=*/true, s);
-      if constexpr (kCopyable) s.state.emplace(w.ex.Take());
+      if constexpr (kCopyable) Keep(w, s);
       Item root;
       root.init = init;
       if (Admit(s, root, init) == Admitted::kStop) return false;
@@ -541,7 +546,9 @@ class Searcher {
   }
 
   void Restore(Worker& w, const Item& item) {
-    if constexpr (kCopyable) {
+    if constexpr (kPacked) {
+      w.ex.RestoreWith([&](State& state) { UnpackWorld(item.state, state); });
+    } else if constexpr (kCopyable) {
       w.ex.Restore(item.state);
     } else {
       w.ex.Restore(w.tape);
@@ -643,16 +650,20 @@ class Searcher {
     if (liveness() && s.seen == Seen::kKnown) s.target = graph_.Find(s.fp);
   }
 
-  // Copies the executor's state into a recycled world; the executor keeps
-  // its own, so the next Restore reuses its capacity too.
+  // Copies (or packs) the executor's state into a recycled world (string);
+  // the executor keeps its own, so the next Restore reuses its capacity too.
   void Keep(Worker& w, Successor& s) const {
-    if (w.spare.empty()) {
-      s.state.emplace(w.ex.state());
-      return;
+    Stored stored;
+    if (!w.spare.empty()) {
+      stored = std::move(w.spare.back());
+      w.spare.pop_back();
     }
-    s.state.emplace(std::move(w.spare.back()));
-    w.spare.pop_back();
-    *s.state = w.ex.state();
+    if constexpr (kPacked) {
+      PackWorld(w.ex.state(), stored);
+    } else {
+      stored = w.ex.state();
+    }
+    s.state.emplace(std::move(stored));
   }
 
   // The fair actions' labels: found by key where the model has ActionKey
