@@ -37,8 +37,8 @@ namespace faultline {
 // observations.
 template <typename P>
 constexpr bool kPackableWorld =
-    World<P>::kValueNodes && kBytesAreIdentity<typename P::Node> &&
-    kBytesAreIdentity<typename P::Msg> && kBytesAreIdentity<typename P::Obs>;
+    World<P>::kValueNodes&& kBytesAreIdentity<typename P::Node>&&
+        kBytesAreIdentity<typename P::Msg>&& kBytesAreIdentity<typename P::Obs>;
 
 namespace internal {
 
@@ -128,7 +128,7 @@ void GetEnvelopes(ByteReader& in, std::vector<Envelope<Msg>>& network) {
 }  // namespace internal
 
 template <typename P>
-  requires kPackableWorld<P>
+requires kPackableWorld<P>
 void PackWorld(const World<P>& w, std::string& bytes) {
   internal::ByteWriter out(bytes);
   out.Plain(w.nodes);
@@ -161,7 +161,7 @@ void PackWorld(const World<P>& w, std::string& bytes) {
 
 // Overwrites every field of `w`, reusing its vectors' capacity.
 template <typename P>
-  requires kPackableWorld<P>
+requires kPackableWorld<P>
 void UnpackWorld(std::string_view bytes, World<P>& w) {
   internal::ByteReader in(bytes);
   in.Plain(w.nodes);

@@ -2,11 +2,12 @@
 // reads back exactly, under crash-recovery (disks), traitors (the
 // adversary's outbox, knowledge and twins) and causality stamps; a buffer
 // that is short or long is refused.
+#include "harness/packed_world.h"
+
 #include <string>
 
 #include "gtest/gtest.h"
 #include "harness/executor.h"
-#include "harness/packed_world.h"
 #include "harness/random.h"
 #include "harness/world.h"
 #include "protocols/paxos.h"
@@ -108,7 +109,9 @@ TEST(PackedWorldDeathTest, AShortOrLongBufferIsRefused) {
   std::string bytes;
   PackWorld(w, bytes);
   World<Paxos> back;
-  EXPECT_DEATH(UnpackWorld(std::string_view(bytes).substr(0, bytes.size() - 1), back), "");
+  EXPECT_DEATH(
+      UnpackWorld(std::string_view(bytes).substr(0, bytes.size() - 1), back),
+      "");
   EXPECT_DEATH(UnpackWorld(bytes + "x", back), "");
 }
 
