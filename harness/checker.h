@@ -199,7 +199,9 @@ class ModelChecker final : public Checker {
   }
 
   Outcome Explore(const ExploreOptions& options) const override {
-    return faultline::Explore(*model_, options);
+    Outcome out = faultline::Explore(*model_, options);
+    out.properties_off = options.properties_off;
+    return out;
   }
 
   KeyAudit AuditKeys(int64_t states_max) const override {

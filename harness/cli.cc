@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "harness/assert.h"
 #include "harness/fuzz_command.h"
 #include "harness/parallel.h"
@@ -54,6 +56,8 @@ constexpr char kUsage[] =
     "  world: --links unordered|fifo  --timers async|sync  --crash stop|recover\n"
     "         --crashes N  --drops N  --duplicates N  --partitions N\n"
     "         --fair none|delivery,timers,requests,heal,recover (liveness)\n"
+    "  --properties NAME[,NAME...] (check only these Always/Eventually\n"
+    "             properties; Sometimes are kept; pass means these hold)\n"
     "  --symmetry (check: visit one state per permutation of the nodes the\n"
     "             protocol declares interchangeable; see docs/symmetry.md)\n"
     "  and the protocol's own parameters (see 'faultline list')\n"
@@ -118,6 +122,7 @@ struct CheckRequest {
   std::string trace_path;  // -o: exact path
   bool fault_steps_set = false;     // bounded liveness needs both
   bool liveness_steps_set = false;
+  std::vector<std::string> properties;  // --properties: only these (and Sometimes)
 };
 
 // --nodes N: the entry's node-count parameter under one name for every entry,
@@ -211,6 +216,13 @@ absl::Status SetExploreOption(CheckRequest& r, const std::string& name,
     return absl::OkStatus();
   }
   if (name == "nodes") return SetNodes(r, value);
+  if (name == "properties") {
+    r.properties = absl::StrSplit(value, ',', absl::SkipEmpty());
+    if (r.properties.empty()) {
+      return absl::InvalidArgumentError("--properties needs at least one property name");
+    }
+    return absl::OkStatus();
+  }
   if (name == "trace-dir") { r.trace_dir = value; return absl::OkStatus(); }
   if (name == "o") { r.trace_path = value; return absl::OkStatus(); }
   return SetConfigValue(*r.entry, r.config, name, value);
@@ -295,6 +307,10 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   FL_RETURN_IF_ERROR(SetPor(r, flags.switches.count("por") > 0 || r.explore.por_safety_only,
                             simulate));
   FL_RETURN_IF_ERROR(ValidateBounded(r, simulate));
+  if (!r.properties.empty() && r.liveness_steps_set) {
+    return absl::InvalidArgumentError(
+        "--properties cannot be combined with --liveness-steps yet");
+  }
   if (r.explore.threads > 1 && (r.explore.strategy != Strategy::kBfs || r.explore.por)) {
     return absl::InvalidArgumentError("--threads above 1 needs --strategy bfs (without --por)");
   }
@@ -356,7 +372,45 @@ std::string DescribeOptions(const CheckRequest& r) {
                     r.explore.lossy == Lossy::kBitstate ? "bitstate" : "none");
   }
   if (r.config.world.symmetry) absl::StrAppend(&s, " symmetry=on");
+  if (!r.properties.empty()) {
+    absl::StrAppend(&s, " properties=", absl::StrJoin(r.properties, ","));
+  }
   return s;
+}
+
+// --properties: the bit mask of the Always and Eventually properties left
+// unchecked (Sometimes are vacuity guards, always kept), or an error naming
+// the unknown property.
+absl::StatusOr<uint64_t> PropertiesOff(const CheckRequest& r, const Checker& checker) {
+  const std::vector<PropertyInfo> props = checker.Properties();
+  std::vector<std::string> names;
+  for (const PropertyInfo& p : props) names.push_back(p.name);
+  for (const std::string& wanted : r.properties) {
+    if (std::find(names.begin(), names.end(), wanted) == names.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown property '", wanted, "' for --properties; ", r.entry->name,
+          " has: ", absl::StrJoin(names, ", ")));
+    }
+  }
+  uint64_t off = 0;
+  for (size_t i = 0; i < props.size() && !r.properties.empty(); ++i) {
+    const bool named = std::find(r.properties.begin(), r.properties.end(),
+                                 props[i].name) != r.properties.end();
+    if (props[i].kind != PropertyKind::kSometimes && !named) off |= uint64_t{1} << i;
+  }
+  return off;
+}
+
+// Names of the Always and Eventually properties that were (not) checked.
+std::vector<std::string> CheckedNames(const Checker& checker, uint64_t off,
+                                      bool checked) {
+  std::vector<std::string> out;
+  const std::vector<PropertyInfo> props = checker.Properties();
+  for (size_t i = 0; i < props.size(); ++i) {
+    if (props[i].kind == PropertyKind::kSometimes) continue;
+    if (((off >> i & 1) == 0) == checked) out.push_back(props[i].name);
+  }
+  return out;
 }
 
 std::string TraceFileName(const CheckRequest& r, const std::string& property) {
@@ -370,8 +424,10 @@ std::string TraceFileName(const CheckRequest& r, const std::string& property) {
 // independence relation), or, with --por-safety, check liveness.
 std::string PorNote(const Checker& checker, const Outcome& o) {
   bool liveness = false;
-  for (const PropertyInfo& p : checker.Properties()) {
-    liveness = liveness || p.kind == PropertyKind::kEventually;
+  const std::vector<PropertyInfo> props = checker.Properties();
+  for (size_t i = 0; i < props.size(); ++i) {
+    liveness = liveness || (props[i].kind == PropertyKind::kEventually &&
+                            (o.properties_off >> i & 1) == 0);
   }
   if (o.reduced) {
     return liveness ? "note: --por-safety: Eventually properties are not checked" : "";
@@ -415,6 +471,13 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     return kExitUsage;
   }
   CheckRequest& r = *parsed;
+  const std::unique_ptr<Checker> checker = r.entry->make(r.config);
+  const absl::StatusOr<uint64_t> off = PropertiesOff(r, *checker);
+  if (!off.ok()) {
+    err << "faultline: " << off.status().message() << "\n";
+    return kExitUsage;
+  }
+  r.explore.properties_off = *off;
   std::ostream& human = r.json ? err : out;
   const std::string config = FormatConfig(*r.entry, r.config);
   human << "faultline " << (simulate ? "simulate " : "check ") << r.entry->name
@@ -427,7 +490,6 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
         p.states, p.transitions, p.depth, p.frontier, p.seconds,
         p.states / p.seconds);
   };
-  const std::unique_ptr<Checker> checker = r.entry->make(r.config);
   if (r.explore.liveness_steps > 0 && !HasEventuallyProperty(*checker)) {
     err << "faultline: " << r.entry->name
         << " has no eventually property: --liveness-steps has nothing to check\n";
@@ -486,6 +548,12 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
                              o.pruned, o.executions);
   }
   if (!Sampling(r.explore.strategy) && !o.reduced) human << VisitedLine(o) << "\n";
+  if (!r.properties.empty()) {
+    human << "properties: checked "
+          << absl::StrJoin(CheckedNames(*checker, *off, true), ", ") << "; not checked: "
+          << absl::StrJoin(CheckedNames(*checker, *off, false), ", ")
+          << (*off == 0 ? "none" : "") << "\n";
+  }
   if (!trace_path.empty()) {
     human << "trace: " << trace_path << "\nreplay: faultline replay " << trace_path << "\n";
   }
@@ -505,6 +573,7 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
                         {"bytes_per_state", BytesPerState(o)},
                         {"collision_probability", o.collision_probability},
                         {"lossy", o.lossy},
+                        {"properties_checked", CheckedNames(*checker, *off, true)},
                         {"trace", trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
     out << j.dump() << "\n";
   }

@@ -109,6 +109,9 @@ struct ExploreOptions {
   // within liveness_steps steps. liveness_steps == 0: off (safety only).
   int64_t fault_steps = 0;
   int64_t liveness_steps = 0;
+  // Bit i set: property i (Always or Eventually) is not checked, as if the
+  // model did not declare it (--properties selects the others).
+  uint64_t properties_off = 0;
 };
 
 struct Outcome {
@@ -121,6 +124,7 @@ struct Outcome {
   // action is enabled; -2: not a liveness counterexample.
   int64_t loop_start = -2;
   bool liveness_checked = false;  // Eventually properties were decided
+  uint64_t properties_off = 0;    // ExploreOptions::properties_off
   std::vector<bool> sometimes_reached;
   int64_t states = 0;       // distinct states (fingerprints)
   int64_t transitions = 0;  // actions applied
@@ -385,11 +389,12 @@ class Searcher {
       : model_(model),
         options_(options),
         budget_(options),
-        tracker_(model.properties()),
+        tracker_(model.properties(), options.properties_off),
         pool_(Threads(options)) {
     FL_CHECK(model.properties().size() <= 64);  // Sometimes bit masks
     for (size_t i = 0; i < model.properties().size(); ++i) {
-      if (model.properties()[i].kind == PropertyKind::kEventually) {
+      if (model.properties()[i].kind == PropertyKind::kEventually &&
+          (options.properties_off >> i & 1) == 0) {
         eventually_.push_back(static_cast<int>(i));
       }
     }

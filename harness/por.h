@@ -264,7 +264,7 @@ class TreeSearch {
         por_(std::move(por)),
         budget_(options),
         ex_(model),
-        tracker_(model.properties()) {}
+        tracker_(model.properties(), options.properties_off) {}
 
   // Searches from every initial state: `root` enters it, `loop` runs the
   // stack it pushed.
@@ -466,8 +466,9 @@ template <Model M>
 Outcome PorSearch(const M& model, const ExploreOptions& options,
                   PorOptions por = {}) {
   bool liveness = false;
-  for (const auto& p : model.properties()) {
-    liveness = liveness || p.kind == PropertyKind::kEventually;
+  for (size_t i = 0; i < model.properties().size(); ++i) {
+    liveness = liveness || (model.properties()[i].kind == PropertyKind::kEventually &&
+                            (options.properties_off >> i & 1) == 0);
   }
   if constexpr (PartialOrderModel<M>) {
     const bool stateless = por.stateless || !model.Dedupable();

@@ -521,7 +521,7 @@ Outcome SampleWalks(const M& model, const ExploreOptions& options,
   Outcome out;
   internal::Budget budget(options);
   Executor<M> ex(model);
-  PropertyTracker<typename M::State> tracker(model.properties());
+  PropertyTracker<typename M::State> tracker(model.properties(), options.properties_off);
   absl::flat_hash_set<uint64_t> seen;
   const bool bounded = options.liveness_steps > 0;
   out.stop = Stop::kRuns;

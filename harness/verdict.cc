@@ -37,8 +37,10 @@ Verdict Judge(const Checker& checker, const Outcome& o) {
     }
   }
   std::vector<std::string> unchecked;
-  for (const PropertyInfo& p : props) {
-    if (p.kind == PropertyKind::kEventually && !o.liveness_checked) {
+  for (size_t i = 0; i < props.size(); ++i) {
+    const PropertyInfo& p = props[i];
+    if (p.kind == PropertyKind::kEventually && !o.liveness_checked &&
+        (o.properties_off >> i & 1) == 0) {
       unchecked.push_back(p.name);
     }
   }

@@ -129,6 +129,45 @@ TEST_F(Cli, BadInputGetsOneLineAndExitTwo) {
   ExpectUsageError("list extra", "usage: faultline list");
 }
 
+TEST_F(Cli, PropertiesUnknownOrEmptyIsBadUsage) {
+  ExpectUsageError("check two-phase-commit --properties atomicity,nope",
+                   "unknown property 'nope' for --properties; two-phase-commit has: "
+                   "atomicity, validity");
+  ExpectUsageError("check two-phase-commit --properties nope --json", "'nope'");
+  ExpectUsageError("check two-phase-commit --properties ,", "at least one property");
+}
+
+// A violated property that is not selected is not looked for.
+TEST_F(Cli, PropertiesFindsOnlyTheSelectedViolation) {
+  Result r = Faultline("check two-phase-commit:abort-after-yes --properties validity --json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(nlohmann::json::parse(r.out)["verdict"], "violation");
+  r = Faultline("check two-phase-commit:abort-after-yes --properties atomicity -o a.trace");
+  ASSERT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("verdict: violation (atomicity)"));
+  EXPECT_THAT(r.out, HasSubstr("options: strategy=bfs"));
+  EXPECT_THAT(r.out, HasSubstr(" properties=atomicity\n"));
+  EXPECT_EQ(Faultline("replay a.trace").code, 1);
+}
+
+// Safety alone visits the same states, without deciding liveness.
+TEST_F(Cli, PropertiesSafetyOnlySkipsLiveness) {
+  const Result full = Faultline("check two-phase-commit --json");
+  const Result safety = Faultline("check two-phase-commit --properties atomicity,validity --json");
+  ASSERT_EQ(full.code, 0) << full.err;
+  ASSERT_EQ(safety.code, 0) << safety.err;
+  const nlohmann::json f = nlohmann::json::parse(full.out);
+  const nlohmann::json s = nlohmann::json::parse(safety.out);
+  EXPECT_EQ(s["verdict"], "pass");
+  EXPECT_EQ(s["states"], f["states"]);
+  EXPECT_EQ(s["transitions"], f["transitions"]);
+  EXPECT_EQ(s["properties_checked"], nlohmann::json({"atomicity", "validity"}));
+  EXPECT_EQ(f["properties_checked"],
+            nlohmann::json({"atomicity", "validity", "commit-when-all-yes", "termination"}));
+  EXPECT_THAT(safety.err, HasSubstr("properties: checked atomicity, validity; not checked: "
+                                    "commit-when-all-yes, termination"));
+}
+
 TEST_F(Cli, BadTraceFilesGetOneLineAndExitTwo) {
   ExpectUsageError("replay", "expected exactly one trace file");
   ExpectUsageError("replay missing.trace", "missing.trace: No such file");
