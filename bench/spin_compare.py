@@ -3,13 +3,16 @@
 
 For each (model, N) this runs
   - faultline check NAME --nodes N --json  (BFS, one thread, safety and
-    liveness as the entry declares them), and
+    liveness as the entry declares them, so it records the liveness graph),
+  - the same with --properties naming the entry's Always properties only:
+    the safety properties the Promela model asserts (see each .pml header),
+    so both tools check the same property set, and
   - SPIN on the matched Promela model in bench/spin/ (spin -a; pan compiled
     with gcc -O2 -DSAFETY, once with -DNOREDUCE (no partial-order reduction)
     and once without (SPIN's partial-order reduction on)),
 and prints states, transitions, search time, CPU time, states per CPU second,
-memory per stored state and the ratio of CPU times (SPIN's over faultline's;
-with no reduction the state counts agree, so it is also the ratio of states
+memory per stored state and the ratio of CPU times (SPIN's over each
+faultline row's; with no reduction the state counts agree, so it is also the ratio of states
 per CPU second). CPU time (user + system, GNU time) rather than wall clock,
 so that a loaded machine does not skew the comparison. Every figure is
 measured by this run; nothing is hard-coded. A run stopped by a bound (--seconds, --memory-mb, pan's depth or
@@ -88,19 +91,22 @@ def run_measured(cmd, cwd, timeout_s):
             "cpu": float(m[-1][1]) + float(m[-1][2])}
 
 
-def liveness_properties(binary, entry):
+def entry_properties(binary, entry, kind):
+    """The names of the entry's properties of one kind, in declared order."""
     listing = subprocess.run([binary, "list", "--json"], check=True,
                              capture_output=True, text=True).stdout
     for e in json.loads(listing):
         if e["name"] == entry:
-            return {p["name"] for p in e["properties"] if p["kind"] == "eventually"}
+            return [p["name"] for p in e["properties"] if p["kind"] == kind]
     sys.exit(f"spin_compare: faultline has no entry {entry}")
 
 
-def run_faultline(binary, entry, extra, n, args):
+def run_faultline(binary, entry, extra, n, args, properties=None):
     cmd = [binary, "check", entry, "--nodes", str(n), "--json",
            "--seconds", str(args.seconds), "--memory-mb", str(args.memory_mb)]
     cmd += extra
+    if properties:
+        cmd += ["--properties", ",".join(properties)]
     with tempfile.TemporaryDirectory() as tmp:
         done = run_measured(cmd, tmp, args.seconds + 60)
     if done is None:
@@ -111,12 +117,13 @@ def run_faultline(binary, entry, extra, n, args):
                  f"{done['err'].strip().splitlines()[-1:]}")
     j = json.loads(line[-1])
     r = {"states": j["states"], "transitions": j["transitions"],
-         "seconds": j["seconds"], "cpu": done["cpu"], "rss": done["rss"]}
+         "seconds": j["seconds"], "cpu": done["cpu"], "rss": done["rss"],
+         "stop": j["stop"]}
     # A liveness violation is decided after the complete search; a safety
     # violation stops it early, like any bound.
     complete = j["stop"] == "complete" or (
         j["stop"] == "violation" and
-        j["property"] in liveness_properties(binary, entry))
+        j["property"] in entry_properties(binary, entry, "eventually"))
     if not complete:
         r["capped"] = f"stopped by {j['stop']}"
     r["verdict"] = j["verdict"] + (f" ({j['property']})" if j["property"] else "")
@@ -186,32 +193,38 @@ def per_state(nbytes, r):
     return nbytes / r["states"] if nbytes and r.get("states") else None
 
 
-def row(name, r, fl=None):
+def ratio(r, fl):
+    """SPIN's CPU time over faultline's, or "" when either is missing."""
+    if fl is None or "capped" in fl or "capped" in r or not fl["cpu"] or not r["cpu"]:
+        return ""
+    return f"{r['cpu'] / fl['cpu']:.2f}"
+
+
+def row(name, r, fl=None, safety=None):
     """A table row. Rates use the process's CPU time (user + system, start-up
     included), which a loaded machine does not inflate; the tool's own search
-    time (wall clock) is shown beside it. For SPIN rows the last cell is
-    SPIN's CPU time over faultline's (above 1: faultline needed less); where
-    the state counts are equal (no reduction) that is also the ratio of
-    states per CPU second."""
+    time (wall clock) is shown beside it. For SPIN rows the last two cells
+    are SPIN's CPU time over each faultline row's (above 1: faultline needed
+    less); where the state counts are equal (no reduction) that is also the
+    ratio of states per CPU second."""
     if "capped" in r:
-        return f"| {name} | bounds exhausted ({r['capped']}) | | | | | | | |"
+        return f"| {name} | bounds exhausted ({r['capped']}) | | | | | | | | |"
     spin_mem = r.get("memory_mb")
     mem = per_state(spin_mem * 1048576, r) if spin_mem else None
-    ratio = ""
-    if fl is not None and "capped" not in fl and fl["cpu"] > 0 and r["cpu"] > 0:
-        ratio = f"{r['cpu'] / fl['cpu']:.2f}"
     search = f"{r['seconds']:.2f}" if r.get("seconds") is not None else "?"
     # GNU time counts CPU in 10 ms steps: no rate below that.
     speed = f"{rate(r):,.0f}" if rate(r) else "< 10 ms"
     return (f"| {name} | {fmt_int(r['states'])} | {fmt_int(r['transitions'])} | "
             f"{search} | {r['cpu']:.2f} | {speed} | "
             f"{f'{mem:,.0f}' if mem else '-'} | "
-            f"{per_state(r['rss'], r):,.0f} | {ratio} |")
+            f"{per_state(r['rss'], r):,.0f} | {ratio(r, fl)} | {ratio(r, safety)} |")
 
 
 def compare(key, n, args, out):
     entry, extra, model_file, macro, defines, offset = MODELS[key]
     fl = run_faultline(args.faultline, entry, extra, n, args)
+    always = entry_properties(args.faultline, entry, "always")
+    safety = run_faultline(args.faultline, entry, extra, n, args, always)
     with tempfile.TemporaryDirectory() as tmp:
         full = run_spin(model_file, macro, defines, n, False, fl.get("states"),
                         args, tmp)
@@ -219,18 +232,28 @@ def compare(key, n, args, out):
                        args, tmp)
     print(f"\n{' '.join([entry, '--nodes', str(n)] + extra)}  "
           f"(bench/spin/{model_file}, {' '.join([f'-D{macro}={n}'] + defines)}"
-          f"; faultline: {fl.get('verdict', 'bounds exhausted')})", file=out)
+          f"; faultline: {fl.get('verdict', 'bounds exhausted')}; safety as SPIN: "
+          f"--properties {','.join(always)})", file=out)
     print("| run | states | transitions | search s (wall) | CPU s | states per "
           "CPU s | SPIN's memory bytes/state | peak RSS bytes/state | "
-          "SPIN CPU / faultline CPU |", file=out)
-    print("|---|---|---|---|---|---|---|---|---|", file=out)
+          "SPIN CPU / faultline CPU | SPIN CPU / faultline (safety as SPIN) CPU |",
+          file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
     print(row("faultline (bfs)", fl), file=out)
-    print(row("SPIN -DNOREDUCE", full, fl), file=out)
-    print(row("SPIN with POR", por, fl), file=out)
+    print(row("faultline (bfs, safety as SPIN)", safety), file=out)
+    print(row("SPIN -DNOREDUCE", full, fl, safety), file=out)
+    print(row("SPIN with POR", por, fl, safety), file=out)
     ok = True
+    if "capped" not in fl and "capped" not in safety and fl["stop"] == "complete":
+        # Same search, fewer properties: the same states must be visited.
+        same = safety["states"] == fl["states"]
+        ok = same
+        if not same:
+            print(f"safety-only faultline visited {safety['states']:,} states, "
+                  f"the full check {fl['states']:,} -- MISMATCH", file=out)
     if "capped" not in fl and "capped" not in full:
         diff = full["states"] - fl["states"]
-        ok = diff == offset
+        ok = ok and diff == offset
         verdict = ("equal" if diff == 0 else f"SPIN {diff:+,}") + \
                   (" as the model's notes say" if ok else
                    f" -- MISMATCH, expected {offset:+}")
