@@ -255,6 +255,9 @@ uint64_t FastHash(const T& value) {
           }
         },
         value);
+  } else if constexpr (kBytesAreIdentity<T>) {
+    return FingerprintHasher::HashBytes(reinterpret_cast<const unsigned char*>(&value),
+                                        sizeof value);
   } else {
     thread_local FingerprintHasher::Buffer buffer;
     buffer.Clear();

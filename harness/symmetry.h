@@ -65,6 +65,14 @@ class NodePermutation {
     FL_CHECK(to >= 0 && to < size_);
     to_[from] = static_cast<uint8_t>(to);
   }
+  // The node that becomes m.
+  NodeId Inverse(NodeId m) const {
+    for (int n = 0; n < size_; ++n) {
+      if (to_[n] == m) return n;
+    }
+    FL_CHECK(false);
+    return -1;
+  }
   bool IsIdentity() const {
     for (int n = 0; n < size_; ++n) {
       if (to_[n] != n) return false;

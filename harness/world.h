@@ -709,22 +709,73 @@ class ActorModel {
     } else {
       std::array<uint64_t, kSymmetryNodesMax> keys;
       NodeKeys(w, keys);
-      // Permuted worlds are built in a scratch world that keeps its vectors'
-      // capacity, so canonicalising allocates nothing in the steady state.
-      thread_local State scratch;
       uint64_t best = ~uint64_t{0};
       ForEachSortingPermutation(
           symmetry_.classes, std::span<const uint64_t>(keys.data(), node_count_),
           node_count_, [&](const NodePermutation& p) {
-            if (p.IsIdentity()) {
-              best = std::min(best, FastDigest(w));
-              return;
-            }
-            PermuteInto(w, p, scratch);
-            best = std::min(best, FastDigest(scratch));
+            best = std::min(best, PermutedDigest(w, p));
           });
       return best;
     }
+  }
+
+  // A digest of Permute(w, p), a function of that world's content alone,
+  // computed without building it: nodes in their new slots, in-flight
+  // messages and timers as multisets (a sum of their hashes, so no sort),
+  // the history in order. Under FIFO links the order within a link matters,
+  // so there the permuted world is built (in a scratch world that keeps its
+  // capacity) and digested.
+  uint64_t PermutedDigest(const State& w, const NodePermutation& p) const {
+    if (options_.links == LinkOrder::kFifo) {
+      thread_local State scratch;
+      PermuteInto(w, p, scratch);
+      return FastDigest(scratch);
+    }
+    FL_CHECK(w.byz.traitors == 0);
+    thread_local FingerprintHasher::Buffer b;
+    thread_local std::vector<Node> slots;
+    thread_local VectorClock clock;
+    b.Clear();
+    PermuteNodes(w.nodes, p, slots);
+    b.FeedRange(slots);
+    PermuteNodes(w.disk, p, slots);
+    b.FeedRange(slots);
+    uint64_t network = 0;
+    for (const Envelope<Msg>& e : w.network) {
+      uint64_t h = MixPair(FastHash(PermuteMsg(e.msg, p)),
+                           (uint64_t{static_cast<uint32_t>(p(e.from))} << 32) |
+                               static_cast<uint32_t>(p(e.to)));
+      if (options_.causality) {
+        PermuteClock(e.stamp, p, clock);
+        h = MixPair(h, FastHash(clock));
+      }
+      network += h;
+    }
+    uint64_t timers = 0;
+    for (const TimerKey& t : w.timers) timers += MixPair(p(t.node), t.id);
+    b.Feed(std::array<uint64_t, 4>{network, w.network.size(), timers, w.timers.size()});
+    for (const auto& o : w.history) {
+      b.Feed(p(o.node));
+      b.Feed(PermuteObs(o.value, p));
+      if (options_.causality) {
+        PermuteClock(o.stamp, p, clock);
+        b.FeedRange(clock);
+      }
+    }
+    b.Feed(w.history.size());
+    for (NodeId n = 0; n < static_cast<NodeId>(w.clocks.size()); ++n) {
+      // Node p(n)'s clock is n's, permuted: feed them in their new order.
+      PermuteClock(w.clocks[p.Inverse(n)], p, clock);
+      b.FeedRange(clock);
+    }
+    b.Feed(w.clocks.size());
+    thread_local std::vector<uint8_t> group;
+    PermuteGroup(w.group, p, group);
+    b.FeedRange(group);
+    b.Feed(std::array<uint64_t, 2>{p.Mask(w.crashed), PermuteRequests(w.requested, p)});
+    b.Feed(std::array<uint8_t, 4>{w.used.crashes, w.used.drops, w.used.duplicates,
+                                  w.used.partitions});
+    return b.Hash();
   }
 
   // The world with node n renamed p(n) everywhere: node slots and disks,
