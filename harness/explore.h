@@ -405,6 +405,7 @@ class Searcher {
                      ? 1
                      : kBatchPerThread * static_cast<size_t>(pool_.threads());
     out_.threads = pool_.threads();
+    if (liveness()) visited_.KeepValues();  // graph indices
     visited_.set_allowance_bytes(Allowance());
   }
 
@@ -447,7 +448,7 @@ class Searcher {
     uint64_t holding = 0;   // Sometimes holding (bit per property)
     uint64_t goals = 0;     // liveness: bit per Eventually property
     uint64_t triggers = 0;
-    uint32_t target = LivenessGraph::kNone;  // liveness: its graph index
+    uint32_t target = kNoValue;  // liveness: its graph index, once known
     std::optional<Stored> state;  // copyable models, unless known
   };
   struct Expansion {
@@ -644,15 +645,17 @@ class Searcher {
   // Phase 1's visited-set step: one thread inserts (the merge follows at
   // once, in order); several only read and filter this worker's repeats,
   // phase 2 or the merge decides the rest.
+  // A known state's graph index comes with the same probe (liveness); it
+  // is still kNoValue for a state met earlier in this batch, which the merge
+  // looks up once that state has its index.
   void Look(Worker& w, Successor& s) {
     if (!one_thread()) {
-      if (visited_.Contains(s.fp) || !w.met.Insert(s.fp)) s.seen = Seen::kKnown;
+      if (visited_.Contains(s.fp, &s.target) || !w.met.Insert(s.fp)) s.seen = Seen::kKnown;
     } else if (!w.no_room) {
-      const InsertResult r = visited_.Insert(s.fp);
+      const InsertResult r = visited_.Insert(s.fp, &s.target);
       w.no_room = r == InsertResult::kNoRoom;  // the merge makes room or stops
       if (!w.no_room) s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
     }
-    if (liveness() && s.seen == Seen::kKnown) s.target = graph_.Find(s.fp);
   }
 
   // Copies (or packs) the executor's state into a recycled world (string);
@@ -718,7 +721,7 @@ class Searcher {
         visited_.Prefetch(w.own[j + kPrefetchAhead]->fp);
       }
       Successor& s = *w.own[j];
-      const InsertResult r = visited_.Insert(s.fp);
+      const InsertResult r = visited_.Insert(s.fp, &s.target);
       if (r == InsertResult::kNoRoom) return;  // the merge stops there
       s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
       if (s.seen == Seen::kKnown) Recycle(w, s);
@@ -775,7 +778,8 @@ class Searcher {
       ++out_.transitions;
       if (Admit(s, item, -1) == Admitted::kStop) return false;
       if (liveness()) {
-        const uint32_t to = s.target != LivenessGraph::kNone ? s.target : graph_.IndexOf(s.fp);
+        const uint32_t to = s.target != kNoValue ? s.target : visited_.Value(s.fp);
+        FL_CHECK(to != kNoValue);
         edges_.push_back({item.index, to, e.labels[s.choice]});
       }
       if (out_.states >= options_.limits.states_max) {
@@ -809,7 +813,7 @@ class Searcher {
   Admitted InsertNow(Successor& s) {
     if (s.seen == Seen::kKnown) return Admitted::kOld;
     if (s.seen == Seen::kNew) return Admitted::kNew;
-    InsertResult r = visited_.Insert(s.fp);
+    InsertResult r = visited_.Insert(s.fp, &s.target);
     if (r == InsertResult::kNoRoom) {
       if (!MakeRoom()) {
         out_.stop = Stop::kMemory;
@@ -819,7 +823,7 @@ class Searcher {
                                  ") at ", out_.states, " states");
         return Admitted::kStop;
       }
-      r = visited_.Insert(s.fp);
+      r = visited_.Insert(s.fp, &s.target);
       FL_CHECK(r != InsertResult::kNoRoom);
     }
     return r == InsertResult::kPresent ? Admitted::kOld : Admitted::kNew;
@@ -845,7 +849,9 @@ class Searcher {
       return Admitted::kStop;
     }
     if (liveness()) {
-      item.index = graph_.AddState(s.fp, s.goals, s.triggers, init);
+      item.index = graph_.AddState(s.goals, s.triggers, init);
+      visited_.SetValue(s.fp, item.index);
+      s.target = item.index;
     }
     if constexpr (kCopyable) item.state = std::move(*s.state);
     frontier_.PushBack(std::move(item));

@@ -19,6 +19,12 @@
 // admits successors (harness/explore.h). Only the byte count is shared, and
 // it is atomic.
 //
+// With KeepValues() (liveness: before the first Insert), every slot also
+// holds a 32-bit value, the state's index in the liveness graph, in a
+// parallel array: one probe finds a fingerprint and its index, and no
+// separate fingerprint -> index map is kept. 12 bytes per slot then; without
+// it, the set stays at 8.
+//
 // Bitstate is the lossy mode (Holzmann's bitstate hashing, as in SPIN): a bit
 // array and three bit positions per fingerprint. A state whose three bits are
 // all set already is taken as seen, so states can be missed; the explorer
@@ -47,6 +53,9 @@ namespace faultline {
 
 enum class InsertResult { kNew, kPresent, kNoRoom };
 
+// The value of a fingerprint that has none yet (FingerprintSet::KeepValues).
+inline constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
+
 namespace internal {
 
 // Maps a uniform 64-bit value onto [0, n) without division (Lemire).
@@ -71,7 +80,7 @@ class FingerprintSet {
   static constexpr double kGrowth = 1.5;
 
   FingerprintSet() {
-    for (Shard& s : shards_) s.Allocate(1);
+    for (Shard& s : shards_) s.Allocate(1, false);
   }
 
   // The shard `fp` lives in (the zero fingerprint counts as shard 0's).
@@ -79,25 +88,59 @@ class FingerprintSet {
   FingerprintSet(const FingerprintSet&) = delete;
   FingerprintSet& operator=(const FingerprintSet&) = delete;
 
+  // Gives every fingerprint a value (kNoValue until SetValue); only before
+  // the first Insert.
+  void KeepValues() {
+    FL_CHECK(size() == 0 && !values_);
+    values_ = true;
+    for (Shard& s : shards_) s.Allocate(1, true);
+    bytes_.store(kShards * kSlotsPerBucket * SlotBytes(), std::memory_order_relaxed);
+  }
+
   // Adds `fp`; kNoRoom (and nothing added) if its shard is full and growing
-  // it would pass the allowance.
-  InsertResult Insert(uint64_t fp) {
+  // it would pass the allowance. With values kept and `value` given, a
+  // present fingerprint's value is written there.
+  InsertResult Insert(uint64_t fp, uint32_t* value = nullptr) {
     if (fp == 0) {  // 0 marks a free slot, so it is kept aside
+      if (value != nullptr && has_zero_) *value = zero_value_;
       if (has_zero_) return InsertResult::kPresent;
       has_zero_ = true;
       return InsertResult::kNew;
     }
     Shard& s = shards_[ShardOf(fp)];
     if (s.count + 1 > s.LoadLimit() && !Grow(s)) {
-      return s.Find(fp) ? InsertResult::kPresent : InsertResult::kNoRoom;
+      return s.Find(fp, value) ? InsertResult::kPresent : InsertResult::kNoRoom;
     }
-    return s.Insert(fp) ? InsertResult::kNew : InsertResult::kPresent;
+    return s.Insert(fp, value) ? InsertResult::kNew : InsertResult::kPresent;
   }
 
-  // Read-only; safe from several threads while nobody inserts.
-  bool Contains(uint64_t fp) const {
-    if (fp == 0) return has_zero_;
-    return shards_[ShardOf(fp)].Find(fp);
+  // Read-only; safe from several threads while nobody inserts. With values
+  // kept and `value` given, a present fingerprint's value is written there.
+  bool Contains(uint64_t fp, uint32_t* value = nullptr) const {
+    if (fp == 0) {
+      if (value != nullptr && has_zero_) *value = zero_value_;
+      return has_zero_;
+    }
+    return shards_[ShardOf(fp)].Find(fp, value);
+  }
+
+  // The value of present fingerprint `fp` (kNoValue if not set yet).
+  uint32_t Value(uint64_t fp) const {
+    uint32_t v = kNoValue;
+    FL_CHECK(values_ && Contains(fp, &v));
+    return v;
+  }
+  bool values() const { return values_; }
+  void SetValue(uint64_t fp, uint32_t v) {
+    FL_CHECK(values_);
+    if (fp == 0) {
+      FL_CHECK(has_zero_);
+      zero_value_ = v;
+      return;
+    }
+    uint32_t* slot = shards_[ShardOf(fp)].ValueOf(fp);
+    FL_CHECK(slot != nullptr);
+    *slot = v;
   }
 
   // Brings fp's home bucket towards the cache ahead of Insert or Contains.
@@ -128,6 +171,7 @@ class FingerprintSet {
       }
       bytes_.fetch_sub(s.Bytes(), std::memory_order_relaxed);
       s.slots.reset();
+      s.values.reset();
       s.buckets = 0;
       s.count = 0;
     }
@@ -137,15 +181,21 @@ class FingerprintSet {
  private:
   struct Shard {
     std::unique_ptr<uint64_t[]> slots;
+    std::unique_ptr<uint32_t[]> values;  // beside slots, if kept
     uint64_t buckets = 0;
     uint64_t count = 0;
 
-    void Allocate(uint64_t n) {
+    void Allocate(uint64_t n, bool with_values) {
       slots.reset(new uint64_t[n * kSlotsPerBucket]());  // zeroed: resident
+      if (with_values) {
+        values.reset(new uint32_t[n * kSlotsPerBucket]);
+        std::fill_n(values.get(), n * kSlotsPerBucket, kNoValue);
+      }
       buckets = n;
     }
     int64_t Bytes() const {
-      return static_cast<int64_t>(buckets * kSlotsPerBucket * sizeof(uint64_t));
+      const size_t slot = sizeof(uint64_t) + (values ? sizeof(uint32_t) : 0);
+      return static_cast<int64_t>(buckets * kSlotsPerBucket * slot);
     }
     uint64_t LoadLimit() const {
       return static_cast<uint64_t>(
@@ -154,31 +204,42 @@ class FingerprintSet {
     uint64_t Home(uint64_t fp) const {
       return internal::FastRange(fp << kShardBits, buckets);
     }
-    bool Find(uint64_t fp) const {
+    // fp's slot, or fp's free slot when absent (the probe always ends:
+    // the shard is never full).
+    uint64_t SlotOf(uint64_t fp) const {
       for (uint64_t b = Home(fp);; b = b + 1 == buckets ? 0 : b + 1) {
         const uint64_t* bucket = slots.get() + b * kSlotsPerBucket;
         for (int i = 0; i < kSlotsPerBucket; ++i) {
-          if (bucket[i] == fp) return true;
-          if (bucket[i] == 0) return false;
+          if (bucket[i] == fp || bucket[i] == 0) return b * kSlotsPerBucket + i;
         }
       }
     }
-    // Adds fp unless present; the shard must have a free slot.
-    bool Insert(uint64_t fp) {
+    bool Find(uint64_t fp, uint32_t* value = nullptr) const {
+      const uint64_t i = SlotOf(fp);
+      if (slots[i] != fp) return false;
+      if (value != nullptr && values) *value = values[i];
+      return true;
+    }
+    uint32_t* ValueOf(uint64_t fp) {
+      const uint64_t i = SlotOf(fp);
+      return slots[i] == fp ? &values[i] : nullptr;
+    }
+    // Adds fp unless present (then its value goes to `value`, if given and
+    // kept); the shard must have a free slot.
+    bool Insert(uint64_t fp, uint32_t* value = nullptr) {
       FL_CHECK(count < buckets * kSlotsPerBucket);
-      for (uint64_t b = Home(fp);; b = b + 1 == buckets ? 0 : b + 1) {
-        uint64_t* bucket = slots.get() + b * kSlotsPerBucket;
-        for (int i = 0; i < kSlotsPerBucket; ++i) {
-          if (bucket[i] == fp) return false;
-          if (bucket[i] == 0) {
-            bucket[i] = fp;
-            ++count;
-            return true;
-          }
-        }
+      const uint64_t i = SlotOf(fp);
+      if (slots[i] == fp) {
+        if (value != nullptr && values) *value = values[i];
+        return false;
       }
+      slots[i] = fp;
+      ++count;
+      return true;
     }
   };
+
+  size_t SlotBytes() const { return sizeof(uint64_t) + (values_ ? sizeof(uint32_t) : 0); }
 
   // Rebuilds `s` 1.5 times larger if old and new tables fit the allowance.
   // The new table's bytes are claimed before it is allocated, so that shards
@@ -187,17 +248,19 @@ class FingerprintSet {
     const uint64_t n = static_cast<uint64_t>(std::ceil(
         static_cast<double>(s.buckets) * kGrowth));
     FL_CHECK(n > s.buckets);
-    const int64_t new_bytes =
-        static_cast<int64_t>(n * kSlotsPerBucket * sizeof(uint64_t));
+    const int64_t new_bytes = static_cast<int64_t>(n * kSlotsPerBucket * SlotBytes());
     if (bytes_.fetch_add(new_bytes, std::memory_order_relaxed) + new_bytes >
         allowance_) {
       bytes_.fetch_sub(new_bytes, std::memory_order_relaxed);
       return false;
     }
     Shard bigger;
-    bigger.Allocate(n);
+    bigger.Allocate(n, values_);
     for (uint64_t i = 0; i < s.buckets * kSlotsPerBucket; ++i) {
-      if (s.slots[i] != 0) FL_CHECK(bigger.Insert(s.slots[i]));
+      if (s.slots[i] == 0) continue;
+      const uint64_t j = bigger.SlotOf(s.slots[i]);
+      FL_CHECK(bigger.Insert(s.slots[i]));
+      if (values_) bigger.values[j] = s.values[i];
     }
     FL_CHECK(bigger.count == s.count);
     bytes_.fetch_sub(s.Bytes(), std::memory_order_relaxed);
@@ -209,6 +272,8 @@ class FingerprintSet {
   std::atomic<int64_t> bytes_{kShards * kSlotsPerBucket * sizeof(uint64_t)};
   int64_t allowance_ = std::numeric_limits<int64_t>::max();
   bool has_zero_ = false;
+  bool values_ = false;
+  uint32_t zero_value_ = kNoValue;
 };
 
 // The lossy visited set: `bits` bits, three positions per fingerprint.
@@ -300,15 +365,19 @@ class BatchFilter {
 // lossy, then a Bitstate seeded with every fingerprint seen so far.
 class VisitedSet {
  public:
-  InsertResult Insert(uint64_t fp) {
+  // Values (FingerprintSet::KeepValues) are for exact sets only.
+  void KeepValues() { exact_.KeepValues(); }
+  InsertResult Insert(uint64_t fp, uint32_t* value = nullptr) {
     if (bitstate_) {
       return bitstate_->Insert(fp) ? InsertResult::kNew : InsertResult::kPresent;
     }
-    return exact_.Insert(fp);
+    return exact_.Insert(fp, value);
   }
-  bool Contains(uint64_t fp) const {
-    return bitstate_ ? bitstate_->Contains(fp) : exact_.Contains(fp);
+  bool Contains(uint64_t fp, uint32_t* value = nullptr) const {
+    return bitstate_ ? bitstate_->Contains(fp) : exact_.Contains(fp, value);
   }
+  uint32_t Value(uint64_t fp) const { return exact_.Value(fp); }
+  void SetValue(uint64_t fp, uint32_t v) { exact_.SetValue(fp, v); }
   void Prefetch(uint64_t fp) const {
     if (!bitstate_) exact_.Prefetch(fp);
   }
@@ -320,7 +389,7 @@ class VisitedSet {
   // Moves every fingerprint into a bit array of `bytes`, freeing the exact
   // table shard by shard as it goes.
   void SwitchToBitstate(int64_t bytes) {
-    FL_CHECK(!bitstate_);
+    FL_CHECK(!bitstate_ && !exact_.values());
     bitstate_ = std::make_unique<Bitstate>(bytes);
     exact_.Drain([this](uint64_t fp) { bitstate_->Insert(fp); });
   }

@@ -98,10 +98,12 @@ class LivenessGraph {
 
   // Registers a state; bit k of `goals` says whether Eventually property k's
   // goal holds in it, bit k of `triggers` whether the goal is owed from it
-  // (initial states for Eventually, p-states for LeadsTo). Returns its index.
-  uint32_t AddState(uint64_t fp, uint64_t goals, uint64_t triggers, int init) {
-    const auto [it, fresh] = index_.emplace(fp, static_cast<uint32_t>(goals_.size()));
-    FL_CHECK(fresh);
+  // (initial states for Eventually, p-states for LeadsTo). Returns its index,
+  // which the explorer keeps beside the state's fingerprint in its visited
+  // set (FingerprintSet::KeepValues): the graph has no fingerprint map.
+  uint32_t AddState(uint64_t goals, uint64_t triggers, int init) {
+    const uint32_t index = static_cast<uint32_t>(goals_.size());
+    FL_CHECK(index < kNone);
     goals_.push_back(goals);
     triggers_.push_back(triggers);
     fair_at_.push_back(0);
@@ -109,15 +111,8 @@ class LivenessGraph {
     first_edge_.push_back(kNone);
     tree_parent_.push_back(kNone);
     init_of_.push_back(init);
-    return it->second;
+    return index;
   }
-  // kNone if fp is not a state of the graph. Read-only: safe from several
-  // threads while nobody adds states.
-  uint32_t Find(uint64_t fp) const {
-    const auto it = index_.find(fp);
-    return it == index_.end() ? kNone : it->second;
-  }
-  uint32_t IndexOf(uint64_t fp) const { return index_.at(fp); }
 
   // Labels. A fair label is an action's text ("deliver Prepare(b=0)
   // p0->a2"), numbered in first-seen order; models with an ActionKey also
@@ -127,7 +122,8 @@ class LivenessGraph {
     if (fresh) texts_.push_back(text);
     return it->second;
   }
-  // kNone if no label has that key yet. Read-only like Find.
+  // kNone if no label has that key yet. Read-only: safe from several
+  // threads while nobody binds keys.
   uint32_t LabelOfKey(uint64_t key) const {
     const auto it = label_of_key_.find(key);
     return it == label_of_key_.end() ? kNone : it->second;
@@ -187,7 +183,6 @@ class LivenessGraph {
   uint32_t Choice(uint32_t edge) const { return edge - first_edge_[edges_[edge].from]; }
   static bool Bit(uint64_t mask, size_t k) { return ((mask >> k) & 1) != 0; }
 
-  absl::flat_hash_map<uint64_t, uint32_t> index_;
   absl::flat_hash_map<std::string, uint32_t> labels_;  // ids in first-seen order
   std::vector<std::string> texts_;                     // by label id
   absl::flat_hash_map<uint64_t, uint32_t> label_of_key_;

@@ -34,6 +34,31 @@ TEST(FingerprintSet, KeepsEveryMemberOnceWithinSixteenBytesEach) {
   EXPECT_GE(static_cast<double>(set.bytes()) / set.size(), 8.0);
 }
 
+// Liveness keeps each state's graph index beside its fingerprint; growth
+// carries the values along.
+TEST(FingerprintSet, KeepsAValuePerMemberAcrossGrowth) {
+  FingerprintSet set;
+  set.KeepValues();
+  Rng rng(7);
+  std::vector<uint64_t> fps{0};
+  for (int i = 0; i < 100'000; ++i) fps.push_back(rng.Next());
+  for (uint32_t i = 0; i < fps.size(); ++i) {
+    uint32_t v = 0;
+    ASSERT_EQ(set.Insert(fps[i], &v), InsertResult::kNew);
+    EXPECT_EQ(v, 0u);  // untouched for a new member
+    EXPECT_EQ(set.Value(fps[i]), kNoValue);
+    set.SetValue(fps[i], i);
+  }
+  for (uint32_t i = 0; i < fps.size(); ++i) {
+    uint32_t v = kNoValue, w = kNoValue;
+    ASSERT_EQ(set.Insert(fps[i], &v), InsertResult::kPresent);
+    ASSERT_TRUE(set.Contains(fps[i], &w));
+    ASSERT_EQ(v, i);
+    ASSERT_EQ(w, i);
+  }
+  EXPECT_LE(static_cast<double>(set.bytes()) / set.size(), 24.0);
+}
+
 TEST(FingerprintSet, RefusesToGrowPastItsAllowance) {
   FingerprintSet set;
   set.set_allowance_bytes(set.bytes() + 4096);
