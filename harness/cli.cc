@@ -471,13 +471,18 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     return kExitUsage;
   }
   CheckRequest& r = *parsed;
-  const std::unique_ptr<Checker> checker = r.entry->make(r.config);
+  std::unique_ptr<Checker> checker = r.entry->make(r.config);
   const absl::StatusOr<uint64_t> off = PropertiesOff(r, *checker);
   if (!off.ok()) {
     err << "faultline: " << off.status().message() << "\n";
     return kExitUsage;
   }
   r.explore.properties_off = *off;
+  if (*off != 0 && r.config.world.symmetry) {
+    // Rebuilt knowing which properties are off: symmetry may now apply.
+    r.config.world.properties_off = *off;
+    checker = r.entry->make(r.config);
+  }
   std::ostream& human = r.json ? err : out;
   const std::string config = FormatConfig(*r.entry, r.config);
   human << "faultline " << (simulate ? "simulate " : "check ") << r.entry->name

@@ -107,6 +107,9 @@ struct WorldOptions {
   // permutations of the node ids the protocol declares interchangeable. An
   // exploration option, not part of the world: traces do not record it.
   bool symmetry = false;
+  // Properties the check skips (bit per property, --properties): an
+  // unchecked Eventually property does not stop symmetry.
+  uint64_t properties_off = 0;
 
   static constexpr uint8_t kFairDelivery = 1;  // deliverable messages arrive
   static constexpr uint8_t kFairTimers = 2;    // armed timers fire
@@ -1113,8 +1116,9 @@ class ActorModel {
   // Why a declared symmetry cannot be used in this check, or nullptr.
   const char* SymmetryUnsupported() const {
     if (symmetry_.classes.empty()) return "no two nodes are interchangeable here";
-    for (const auto& p : properties_) {
-      if (p.kind == PropertyKind::kEventually) {
+    for (size_t i = 0; i < properties_.size(); ++i) {
+      if (properties_[i].kind == PropertyKind::kEventually &&
+          (options_.properties_off >> i & 1) == 0) {
         return "liveness properties are checked, and fair-cycle detection "
                "labels events by node names (see docs/symmetry.md)";
       }

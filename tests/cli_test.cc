@@ -234,6 +234,21 @@ TEST_F(Cli, SymmetrySaysWhatItDid) {
       "\nsymmetry: off: this protocol declares no interchangeable nodes\n"));
 }
 
+// Liveness turns symmetry off, unless --properties leaves it unchecked; the
+// known-bad variant's safety violation is still found under symmetry.
+TEST_F(Cli, SymmetryAppliesWhenLivenessIsNotSelected) {
+  const Result full = Faultline("check two-phase-commit --symmetry");
+  EXPECT_THAT(full.out, HasSubstr("symmetry: off: liveness properties"));
+  const Result safety =
+      Faultline("check two-phase-commit --symmetry --properties atomicity,validity");
+  EXPECT_EQ(safety.code, 0) << safety.err;
+  EXPECT_THAT(safety.out, HasSubstr("symmetry: on: {p1,p2,p3} (6 permutations)"));
+  const Result bad = Faultline(
+      "check two-phase-commit:majority-commit --symmetry --properties atomicity,validity");
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_THAT(bad.out, HasSubstr("violation (validity)"));
+}
+
 TEST_F(Cli, SymmetryRejectsSamplingAndPor) {
   ExpectUsageError("simulate paxos --symmetry --runs 1",
                    "--symmetry reduces exhaustive search only");
