@@ -471,6 +471,9 @@ class Searcher {
     // successors: copying into one that already has its capacity allocates
     // nothing, and memory stays with the thread that recycles it.
     std::vector<Stored> spare;
+    // Packed models: the item being expanded, unpacked once; each further
+    // successor starts from a copy of it (cheaper than unpacking again).
+    std::conditional_t<kPacked, State, std::monostate> base;
     bool no_room = false;  // one thread: the visited set refused an insert
     uint32_t key_hits = 0;
     BatchFilter met;  // phase 1: fingerprints left unchecked this batch
@@ -551,9 +554,18 @@ class Searcher {
     }
   }
 
+  // The item's state into the executor, first time (Load) or again.
+  void Load(Worker& w, const Item& item) {
+    if constexpr (kPacked) {
+      UnpackWorld(item.state, w.base);
+      w.ex.Restore(w.base);
+    } else {
+      Restore(w, item);
+    }
+  }
   void Restore(Worker& w, const Item& item) {
     if constexpr (kPacked) {
-      w.ex.RestoreWith([&](State& state) { UnpackWorld(item.state, state); });
+      w.ex.Restore(w.base);
     } else if constexpr (kCopyable) {
       w.ex.Restore(item.state);
     } else {
@@ -568,7 +580,7 @@ class Searcher {
     e.worker = wi;
     e.begin = e.end = w.successors.size();
     if constexpr (!kCopyable) w.tape = item.path.Unpack(item.init);
-    Restore(w, item);
+    Load(w, item);
     w.ex.Actions(w.actions);
     e.cut = !w.actions.empty() && item.depth >= options_.limits.depth_max;
     if (e.cut) return;

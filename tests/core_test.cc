@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/hash/hash.h"
 #include "harness/executor.h"
 #include "harness/explore.h"
 #include "harness/random.h"
@@ -223,6 +224,21 @@ TEST(World, AllSplitsOfThreeNodes) {
   }
   EXPECT_THAT(splits, ElementsAre("partition {n0,n1} {n2}", "partition {n0,n2} {n1}",
                                   "partition {n0} {n1,n2}", "partition {n0} {n1} {n2}"));
+}
+
+// A stamp skips copying only when both sides are empty: a clock over an
+// empty stamp, and an empty stamp over a clock, still copy.
+TEST(World, StampsCopyLikeClocks) {
+  Stamp a, b;
+  b = a;
+  EXPECT_TRUE(b.empty());
+  a = VectorClock{1, 2};
+  b = a;
+  EXPECT_EQ(b, VectorClock({1, 2}));
+  b = Stamp{};
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(absl::Hash<Stamp>{}(a),
+            absl::Hash<VectorClock>{}(VectorClock{1, 2}));
 }
 
 TEST(StableHash, IsFixedAcrossProcesses) {
