@@ -1,5 +1,7 @@
 // The visited set (fingerprints only), the memory bound with its lossy
 // fallback, and parallel BFS: same counts and counterexamples as one thread.
+#include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -167,46 +169,65 @@ TEST(Parallel, SameCounterexamplesAndCountsOnAnyThreadCount) {
   }
 }
 
+// Resident memory decides these bounds, so each check runs in a process of
+// its own (a death-test child, re-executed from the start), as ctest runs
+// every test: in a process shared with other tests, heap those freed is
+// reused unseen and a bound set just above what is resident now means
+// something else.
+void InFreshProcess(const std::function<void()>& check) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        check();
+        std::exit(testing::Test::HasFailure() ? 1 : 0);
+      },
+      testing::ExitedWithCode(0), "");
+}
+
 TEST(Memory, ATinyBoundStopsTheSearchAsBoundsExhausted) {
-  const Entry* e = FindEntry("paxos");
-  ASSERT_NE(e, nullptr);
-  const auto checker = e->make(DefaultConfig(*e));
-  ExploreOptions o;
-  o.limits = e->limits;
-  o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
-  const Outcome out = checker->Explore(o);
-  EXPECT_EQ(out.stop, Stop::kMemory);
-  EXPECT_FALSE(out.lossy);
-  EXPECT_LT(out.states, 984606);
-  const Verdict v = Judge(*checker, out);
-  EXPECT_EQ(v.name, "bounds-exhausted");
-  EXPECT_THAT(v.detail, HasSubstr("memory_mb_max"));
+  InFreshProcess([] {
+    const Entry* e = FindEntry("paxos");
+    ASSERT_NE(e, nullptr);
+    const auto checker = e->make(DefaultConfig(*e));
+    ExploreOptions o;
+    o.limits = e->limits;
+    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+    const Outcome out = checker->Explore(o);
+    EXPECT_EQ(out.stop, Stop::kMemory);
+    EXPECT_FALSE(out.lossy);
+    EXPECT_LT(out.states, 984606);
+    const Verdict v = Judge(*checker, out);
+    EXPECT_EQ(v.name, "bounds-exhausted");
+    EXPECT_THAT(v.detail, HasSubstr("memory_mb_max"));
+  });
 }
 
 // DFS keeps the frontier small, so the visited set is what meets the bound:
 // it turns into a bitstate array and the search runs to its end, lossy.
 TEST(Memory, BitstateFallbackFinishesLossyAndNeverPasses) {
-  const Entry* e = FindEntry("paxos");
-  ASSERT_NE(e, nullptr);
-  Config config = DefaultConfig(*e);
-  config.world.crashes_max = 0;
-  const auto checker = e->make(config);
-  ExploreOptions o;
-  o.strategy = Strategy::kDfs;
-  o.limits = e->limits;
-  o.lossy = Lossy::kBitstate;
-  o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
-  const Outcome out = checker->Explore(o);
-  // It may still meet the bound later (resident memory is measured, and
-  // freed blocks can stay resident); either way it says lossy, never pass.
-  ASSERT_TRUE(out.lossy) << StopName(out.stop) << " " << out.note;
-  EXPECT_TRUE(out.stop == Stop::kComplete || out.stop == Stop::kMemory);
-  EXPECT_GT(out.lossy_since_states, 0);
-  EXPECT_LE(out.states, 164101);
-  EXPECT_GT(out.miss_probability, 0.0);
-  const Verdict v = Judge(*checker, out);
-  EXPECT_EQ(v.name, "bounds-exhausted");
-  EXPECT_THAT(v.detail, HasSubstr("lossy"));
+  InFreshProcess([] {
+    const Entry* e = FindEntry("paxos");
+    ASSERT_NE(e, nullptr);
+    Config config = DefaultConfig(*e);
+    config.world.crashes_max = 0;
+    const auto checker = e->make(config);
+    ExploreOptions o;
+    o.strategy = Strategy::kDfs;
+    o.limits = e->limits;
+    o.lossy = Lossy::kBitstate;
+    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+    const Outcome out = checker->Explore(o);
+    // It may still meet the bound later (resident memory is measured, and
+    // freed blocks can stay resident); either way it says lossy, never pass.
+    ASSERT_TRUE(out.lossy) << StopName(out.stop) << " " << out.note;
+    EXPECT_TRUE(out.stop == Stop::kComplete || out.stop == Stop::kMemory);
+    EXPECT_GT(out.lossy_since_states, 0);
+    EXPECT_LE(out.states, 164101);
+    EXPECT_GT(out.miss_probability, 0.0);
+    const Verdict v = Judge(*checker, out);
+    EXPECT_EQ(v.name, "bounds-exhausted");
+    EXPECT_THAT(v.detail, HasSubstr("lossy"));
+  });
 }
 
 int Cli(const std::vector<std::string>& args, std::string* out, std::string* err) {
@@ -240,18 +261,17 @@ TEST(Cli, BadThreadAndLossyValuesAreUsageErrors) {
 }
 
 TEST(Cli, MemoryBoundEndsAsBoundsExhaustedNotAKill) {
-  std::string out, err;
-  const int64_t mb = internal::ResidentMegabytes() + 2;
-  EXPECT_EQ(Cli({"check", "paxos", "--memory-mb", std::to_string(std::max<int64_t>(mb, 16))},
-                &out, &err),
-            0)
-      << err;
-  EXPECT_THAT(out, HasSubstr("verdict: bounds-exhausted: stopped by memory_mb_max"));
+  InFreshProcess([] {
+    std::string out, err;
+    const int64_t mb = internal::ResidentMegabytes() + 2;
+    EXPECT_EQ(Cli({"check", "paxos", "--memory-mb", std::to_string(std::max<int64_t>(mb, 16))},
+                  &out, &err),
+              0)
+        << err;
+    EXPECT_THAT(out, HasSubstr("verdict: bounds-exhausted: stopped by memory_mb_max"));
+  });
 }
 
-// In its own suite, after the memory tests (gtest runs a suite's tests
-// together): what it leaves resident would hide the tiny bound those set
-// when the whole binary runs in one process.
 // The sharded insert phase and the per-worker filter of repeats decide
 // first occurrences exactly as one thread does: the same tape (safety and a
 // liveness lasso over FIFO links) and counts on one, two and three threads.
