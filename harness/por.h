@@ -49,6 +49,7 @@
 #include "absl/strings/str_cat.h"
 #include "harness/executor.h"
 #include "harness/explore.h"
+#include "harness/fingerprint_set.h"
 
 namespace faultline {
 
@@ -314,20 +315,31 @@ class SleepSetSearch : TreeSearch<M> {
  public:
   SleepSetSearch(const M& model, const ExploreOptions& options, PorOptions por)
       : Base(model, options, std::move(por)),
-        cache_(model.Dedupable() && !por_.stateless) {}
+        cache_(model.Dedupable() && !por_.stateless) {
+    if (cache_) visited_.KeepValues();
+  }
 
   Outcome Run() {
     out_.reduced = por_.reduce;
     this->FromEveryInit([this] { Enter(SleepSet<F>{}, 0); }, [this] { Loop(); });
-    out_.visited_bytes = static_cast<int64_t>(
-        visited_.capacity() * (sizeof(std::pair<uint64_t, Visit>) + 1));
+    out_.visited_bytes = visited_.bytes() + InternedBytes();
     return out_;
   }
 
  private:
+  // What a visited state remembers. Visits are interned: the visited set
+  // maps a fingerprint to the index of its visit (a 12-byte slot, at most
+  // 16 bytes per state), and states left with the same sleep set at the
+  // same depth share one visit (Paxos: one visit per five states; a hash
+  // map of visits per state took 87 bytes per state, this 49).
   struct Visit {
     std::vector<uint64_t> asleep;  // keys asleep at the last expansion, sorted
     int64_t depth;                 // smallest depth expanded at
+    bool operator==(const Visit&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Visit& v) {
+      return H::combine(std::move(h), v.asleep, v.depth);
+    }
   };
   struct Frame {
     Snapshot snapshot;
@@ -393,7 +405,7 @@ class SleepSetSearch : TreeSearch<M> {
         if (!Asleep(z, f.keys[i])) todo.push_back(i);
       }
       out_.pruned += static_cast<int64_t>(f.actions.size() - todo.size());
-      if (cache_) visited_[ex_.Fingerprint()] = {Keys(z), depth};
+      if (cache_) Remember(ex_.Fingerprint(), {Keys(z), depth});
     }
     if (f.actions.empty() && fresh && por_.on_final) por_.on_final(ex_.Digest());
     if (todo.empty()) {
@@ -417,19 +429,19 @@ class SleepSetSearch : TreeSearch<M> {
   // at a known state (`todo`, and the frame's sleep set in `z`).
   bool Revisit(const Frame& f, SleepSet<F>& z, int64_t depth,
                std::vector<uint32_t>& todo) {
-    auto it = visited_.find(ex_.Fingerprint());
-    if (it == visited_.end()) {
+    const uint64_t fp = ex_.Fingerprint();
+    uint32_t id = kNoValue;
+    if (!visited_.Contains(fp, &id)) {
       ++out_.states;
       return true;
     }
-    Visit& v = it->second;
+    const Visit& v = visits_[id];
     if (depth < v.depth && out_.depth_cut) {  // its subtree may have been cut
-      v.depth = depth;
       for (uint32_t i = 0; i < f.actions.size(); ++i) {
         if (!Asleep(z, f.keys[i])) todo.push_back(i);
       }
       z = Intersect(z, v.asleep);
-      v.asleep = Keys(z);
+      Remember(fp, {Keys(z), depth});
       return false;
     }
     for (uint32_t i = 0; i < f.actions.size(); ++i) {
@@ -439,9 +451,32 @@ class SleepSetSearch : TreeSearch<M> {
       }
     }
     out_.pruned -= static_cast<int64_t>(todo.size());
+    const int64_t kept = v.depth;  // `v` may move in Remember
     z = Intersect(z, v.asleep);
-    v.asleep = Keys(z);
+    Remember(fp, {Keys(z), kept});
     return false;
+  }
+
+  // Records `visit` as what state `fp` remembers (added to the set if new).
+  void Remember(uint64_t fp, Visit visit) {
+    auto [it, added] =
+        interned_.try_emplace(visit, static_cast<uint32_t>(visits_.size()));
+    if (added) {
+      FL_CHECK(visits_.size() < kNoValue);
+      visits_.push_back(std::move(visit));
+    }
+    FL_CHECK(visited_.Insert(fp) != InsertResult::kNoRoom);  // no allowance
+    visited_.SetValue(fp, it->second);
+  }
+
+  int64_t InternedBytes() const {
+    int64_t bytes = static_cast<int64_t>(
+        visits_.capacity() * sizeof(Visit) +
+        interned_.capacity() * (sizeof(std::pair<Visit, uint32_t>) + 1));
+    for (const Visit& v : visits_) {
+      bytes += static_cast<int64_t>(2 * v.asleep.capacity() * sizeof(uint64_t));
+    }
+    return bytes;
   }
 
   static std::vector<uint64_t> Keys(const SleepSet<F>& z) {
@@ -452,7 +487,9 @@ class SleepSetSearch : TreeSearch<M> {
   }
 
   const bool cache_;  // stateful: the model's digest identifies its state
-  absl::flat_hash_map<uint64_t, Visit> visited_;
+  FingerprintSet visited_;  // fingerprint -> index in visits_
+  std::vector<Visit> visits_;
+  absl::flat_hash_map<Visit, uint32_t> interned_;
   std::vector<Frame> stack_;
 };
 
