@@ -327,18 +327,24 @@ class SleepSetSearch : TreeSearch<M> {
   }
 
  private:
-  // What a visited state remembers. Visits are interned: the visited set
-  // maps a fingerprint to the index of its visit (a 12-byte slot, at most
-  // 16 bytes per state), and states left with the same sleep set at the
-  // same depth share one visit (Paxos: one visit per five states; a hash
-  // map of visits per state took 87 bytes per state, this 49).
+  // What a visited state remembers: which of its actions were asleep (bit i:
+  // the i-th action in the order Actions() lists them, which the state
+  // fixes) and the smallest depth it was expanded at. Visits are interned,
+  // and the visited set maps a fingerprint to its visit's index (a 12-byte
+  // slot): few distinct visits recur over many states (Paxos: 984,606
+  // states share a few hundred), so a state costs what the visited set of
+  // `check` costs. A hash map from state to its sleep set's keys took 87
+  // bytes per state.
   struct Visit {
-    std::vector<uint64_t> asleep;  // keys asleep at the last expansion, sorted
-    int64_t depth;                 // smallest depth expanded at
+    std::vector<uint64_t> asleep;  // bit i of word i / 64: action i asleep
+    int64_t depth;
     bool operator==(const Visit&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Visit& v) {
       return H::combine(std::move(h), v.asleep, v.depth);
+    }
+    bool Asleep(size_t i) const {
+      return i / 64 < asleep.size() && (asleep[i / 64] >> (i % 64) & 1) != 0;
     }
   };
   struct Frame {
@@ -405,7 +411,7 @@ class SleepSetSearch : TreeSearch<M> {
         if (!Asleep(z, f.keys[i])) todo.push_back(i);
       }
       out_.pruned += static_cast<int64_t>(f.actions.size() - todo.size());
-      if (cache_) Remember(ex_.Fingerprint(), {Keys(z), depth});
+      if (cache_) Remember(ex_.Fingerprint(), {Bits(f.keys, z), depth});
     }
     if (f.actions.empty() && fresh && por_.on_final) por_.on_final(ex_.Digest());
     if (todo.empty()) {
@@ -440,20 +446,17 @@ class SleepSetSearch : TreeSearch<M> {
       for (uint32_t i = 0; i < f.actions.size(); ++i) {
         if (!Asleep(z, f.keys[i])) todo.push_back(i);
       }
-      z = Intersect(z, v.asleep);
-      Remember(fp, {Keys(z), depth});
+      z = Intersect(z, f.keys, v);
+      Remember(fp, {Bits(f.keys, z), depth});
       return false;
     }
     for (uint32_t i = 0; i < f.actions.size(); ++i) {
-      if (std::binary_search(v.asleep.begin(), v.asleep.end(), f.keys[i]) &&
-          !Asleep(z, f.keys[i])) {
-        todo.push_back(i);
-      }
+      if (v.Asleep(i) && !Asleep(z, f.keys[i])) todo.push_back(i);
     }
     out_.pruned -= static_cast<int64_t>(todo.size());
     const int64_t kept = v.depth;  // `v` may move in Remember
-    z = Intersect(z, v.asleep);
-    Remember(fp, {Keys(z), kept});
+    z = Intersect(z, f.keys, v);
+    Remember(fp, {Bits(f.keys, z), kept});
     return false;
   }
 
@@ -479,11 +482,25 @@ class SleepSetSearch : TreeSearch<M> {
     return bytes;
   }
 
-  static std::vector<uint64_t> Keys(const SleepSet<F>& z) {
-    std::vector<uint64_t> keys;
-    keys.reserve(z.size());
-    for (const Sleeper<F>& s : z) keys.push_back(s.key);
-    return keys;
+  // Which of the actions keyed `keys` are asleep in `z`.
+  static std::vector<uint64_t> Bits(const std::vector<uint64_t>& keys,
+                                    const SleepSet<F>& z) {
+    std::vector<uint64_t> bits((keys.size() + 63) / 64);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (Asleep(z, keys[i])) bits[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    return bits;
+  }
+
+  // The sleepers of `z` that were asleep at the visit `v` too.
+  static SleepSet<F> Intersect(const SleepSet<F>& z,
+                               const std::vector<uint64_t>& keys, const Visit& v) {
+    std::vector<uint64_t> kept;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (v.Asleep(i)) kept.push_back(keys[i]);
+    }
+    std::sort(kept.begin(), kept.end());
+    return internal::Intersect(z, kept);
   }
 
   const bool cache_;  // stateful: the model's digest identifies its state
