@@ -317,11 +317,6 @@ class ItemQueue {
     if (head_ == c.size()) Retire(/*front=*/true);
     return t;
   }
-  // The item PopFront (or PopBack) would return.
-  const T& Peek(bool back) const {
-    FL_CHECK(size_ > 0);
-    return back ? chunks_.back().back() : chunks_.front()[head_];
-  }
   T PopBack() {
     FL_CHECK(size_ > 0);
     std::vector<T>& c = chunks_.back();
@@ -406,7 +401,7 @@ class Searcher {
     for (int w = 0; w < pool_.threads(); ++w) {
       workers_.push_back(std::make_unique<Worker>(model));
     }
-    batch_max_ = options.strategy == Strategy::kDfs || pool_.threads() == 1
+    batch_max_ = options.strategy == Strategy::kDfs
                      ? 1
                      : kBatchPerThread * static_cast<size_t>(pool_.threads());
     out_.threads = pool_.threads();
@@ -538,15 +533,6 @@ class Searcher {
         batch_.push_back(frontier_.PopFront());
       }
     }
-    if constexpr (kPacked) {
-      // The next item's bytes are far from the last ones touched (unpacking
-      // two-phase commit's items waited for them: 10 % of the search, then
-      // 5 %): fetch them while this batch is expanded.
-      if (!frontier_.empty()) {
-        const Item& next = frontier_.Peek(options_.strategy == Strategy::kDfs);
-        __builtin_prefetch(next.state.data());
-      }
-    }
     expansions_.resize(batch_.size());
     for (auto& w : workers_) {
       w->successors.clear();
@@ -564,7 +550,15 @@ class Searcher {
       const size_t begin = next_item_.fetch_add(kGrain, std::memory_order_relaxed);
       if (begin >= batch_.size()) return;
       const size_t end = std::min(batch_.size(), begin + kGrain);
-      for (size_t i = begin; i < end; ++i) Expand(i, w);
+      for (size_t i = begin; i < end; ++i) {
+        // The next item's bytes are far from the last ones touched
+        // (unpacking two-phase commit's items waited for them: 10 % of the
+        // search, then 5 %): fetch them while this one is expanded.
+        if constexpr (kPacked) {
+          if (i + 1 < end) __builtin_prefetch(batch_[i + 1].state.data());
+        }
+        Expand(i, w);
+      }
     }
   }
 
