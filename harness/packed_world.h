@@ -20,6 +20,7 @@
 #ifndef FAULTLINE_HARNESS_PACKED_WORLD_H_
 #define FAULTLINE_HARNESS_PACKED_WORLD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -42,13 +43,21 @@ constexpr bool kPackableWorld =
 
 namespace internal {
 
+// Writes into `out` through a cursor: the string is used at its full
+// capacity while writing (a recycled frontier string is already large
+// enough) and cut to the bytes written when the writer goes, so a field
+// costs a bounds check and a fixed-size copy, not a call to append.
 class ByteWriter {
  public:
-  explicit ByteWriter(std::string& out) : out_(out) { out_.clear(); }
+  explicit ByteWriter(std::string& out) : out_(out) { out_.resize(out_.capacity()); }
+  ~ByteWriter() { out_.resize(size_); }
+  ByteWriter(const ByteWriter&) = delete;
+  ByteWriter& operator=(const ByteWriter&) = delete;
+
   template <typename T>
   void Put(const T& value) {
     static_assert(kBytesAreIdentity<T>);
-    out_.append(reinterpret_cast<const char*>(&value), sizeof value);
+    Write(&value, sizeof value);
   }
   void Id(NodeId n) {
     FL_CHECK(n >= 0 && n < kNodesMax);
@@ -63,11 +72,18 @@ class ByteWriter {
   void Plain(const std::vector<T>& v) {
     static_assert(kBytesAreIdentity<T>);
     Count(v.size());
-    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) Write(v.data(), v.size() * sizeof(T));
   }
 
  private:
+  void Write(const void* bytes, size_t n) {
+    if (n > out_.size() - size_) out_.resize(std::max(2 * out_.size(), size_ + n));
+    std::memcpy(out_.data() + size_, bytes, n);
+    size_ += n;
+  }
+
   std::string& out_;
+  size_t size_ = 0;
 };
 
 class ByteReader {
