@@ -49,7 +49,9 @@ namespace internal {
 // costs a bounds check and a fixed-size copy, not a call to append.
 class ByteWriter {
  public:
-  explicit ByteWriter(std::string& out) : out_(out) { out_.resize(out_.capacity()); }
+  explicit ByteWriter(std::string& out) : out_(out) {
+    out_.resize(out_.capacity());
+  }
   ~ByteWriter() { out_.resize(size_); }
   ByteWriter(const ByteWriter&) = delete;
   ByteWriter& operator=(const ByteWriter&) = delete;
@@ -77,7 +79,9 @@ class ByteWriter {
 
  private:
   void Write(const void* bytes, size_t n) {
-    if (n > out_.size() - size_) out_.resize(std::max(2 * out_.size(), size_ + n));
+    if (n > out_.size() - size_) {
+      out_.resize(std::max(2 * out_.size(), size_ + n));
+    }
     std::memcpy(out_.data() + size_, bytes, n);
     size_ += n;
   }

@@ -493,7 +493,8 @@ class SleepSetSearch : TreeSearch<M> {
 
   // The sleepers of `z` that were asleep at the visit `v` too.
   static SleepSet<F> Intersect(const SleepSet<F>& z,
-                               const std::vector<uint64_t>& keys, const Visit& v) {
+                               const std::vector<uint64_t>& keys,
+                               const Visit& v) {
     std::vector<uint64_t> kept;
     for (size_t i = 0; i < keys.size(); ++i) {
       if (v.Asleep(i)) kept.push_back(keys[i]);
@@ -502,7 +503,7 @@ class SleepSetSearch : TreeSearch<M> {
     return internal::Intersect(z, kept);
   }
 
-  const bool cache_;  // stateful: the model's digest identifies its state
+  const bool cache_;        // stateful: the model's digest identifies its state
   FingerprintSet visited_;  // fingerprint -> index in visits_
   std::vector<Visit> visits_;
   absl::flat_hash_map<Visit, uint32_t> interned_;

@@ -112,8 +112,8 @@ TEST(PorReduction, FewerTransitionsOnTextbookProtocols) {
     EXPECT_LT(reduced.transitions, plain.transitions) << name;
     EXPECT_GT(reduced.pruned, 0) << name;
     if (reduced.states > 100'000) {  // past the visited set's smallest table
-      EXPECT_LE(static_cast<double>(reduced.visited_bytes) / reduced.states, 16.0)
-          << name;
+      const double bytes = static_cast<double>(reduced.visited_bytes);
+      EXPECT_LE(bytes / reduced.states, 16.0) << name;
     }
   }
 }
