@@ -359,8 +359,10 @@ std::string DescribeOptions(const CheckRequest& r) {
     absl::StrAppend(&s, " pct-depth=", r.explore.pct_depth);
   }
   if (r.explore.por) {
-    absl::StrAppend(&s, r.explore.por_safety_only ? " por=sleep-sets,safety-only"
-                                                  : " por=sleep-sets");
+    // Which reduction runs (sleep sets or DPOR) is known once the model is:
+    // the summary's por line says it.
+    absl::StrAppend(
+        &s, r.explore.por_safety_only ? " por=on,safety-only" : " por=on");
   }
   if (r.explore.liveness_steps > 0) {
     absl::StrAppend(&s, " fault-steps=", r.explore.fault_steps, " liveness-steps=",
@@ -430,7 +432,15 @@ std::string PorNote(const Checker& checker, const Outcome& o) {
                             (o.properties_off >> i & 1) == 0);
   }
   if (o.reduced) {
-    return liveness ? "note: --por-safety: Eventually properties are not checked" : "";
+    std::vector<std::string> notes;
+    if (liveness) {
+      notes.push_back(
+          "note: --por-safety: Eventually properties are not checked");
+    }
+    if (!o.reduction_note.empty()) {
+      notes.push_back("note: --por: " + o.reduction_note);
+    }
+    return absl::StrJoin(notes, "\n");
   }
   if (liveness) {
     return "note: --por is off: Eventually properties are checked and sleep "
@@ -549,8 +559,13 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   human << absl::StrFormat("explored: %d states, %d transitions, depth %d, %.2f s\n",
                            o.states, o.transitions, o.depth, o.seconds);
   if (o.reduced) {
-    human << absl::StrFormat("por: %d transitions skipped as asleep, %d executions\n",
-                             o.pruned, o.executions);
+    human << (o.reduction == "dpor"
+                  ? absl::StrFormat(
+                        "por: dpor, %d transitions not taken, %d executions\n",
+                        o.pruned, o.executions)
+                  : absl::StrFormat("por: sleep sets, %d transitions skipped "
+                                    "as asleep, %d executions\n",
+                                    o.pruned, o.executions));
   }
   if (!Sampling(r.explore.strategy) && !o.reduced) human << VisitedLine(o) << "\n";
   if (!r.properties.empty()) {
@@ -563,23 +578,27 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     human << "trace: " << trace_path << "\nreplay: faultline replay " << trace_path << "\n";
   }
   if (r.json) {
-    nlohmann::json j = {{"verdict", s.name},
-                        {"property", s.property.empty() ? nlohmann::json() : nlohmann::json(s.property)},
-                        {"states", o.states},
-                        {"transitions", o.transitions},
-                        {"depth", o.depth},
-                        {"seconds", o.seconds},
-                        {"stop", StopName(o.stop)},
-                        {"por", o.reduced},
-                        {"pruned", o.pruned},
-                        {"executions", o.executions},
-                        {"threads", o.threads},
-                        {"visited_bytes", o.visited_bytes},
-                        {"bytes_per_state", BytesPerState(o)},
-                        {"collision_probability", o.collision_probability},
-                        {"lossy", o.lossy},
-                        {"properties_checked", CheckedNames(*checker, *off, true)},
-                        {"trace", trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
+    nlohmann::json j = {
+        {"verdict", s.name},
+        {"property",
+         s.property.empty() ? nlohmann::json() : nlohmann::json(s.property)},
+        {"states", o.states},
+        {"transitions", o.transitions},
+        {"depth", o.depth},
+        {"seconds", o.seconds},
+        {"stop", StopName(o.stop)},
+        {"por", o.reduced},
+        {"reduction", o.reduction},
+        {"pruned", o.pruned},
+        {"executions", o.executions},
+        {"threads", o.threads},
+        {"visited_bytes", o.visited_bytes},
+        {"bytes_per_state", BytesPerState(o)},
+        {"collision_probability", o.collision_probability},
+        {"lossy", o.lossy},
+        {"properties_checked", CheckedNames(*checker, *off, true)},
+        {"trace",
+         trace_path.empty() ? nlohmann::json() : nlohmann::json(trace_path)}};
     out << j.dump() << "\n";
   }
   return s.exit_code;

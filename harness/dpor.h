@@ -24,10 +24,13 @@
 //     search does not see: it is treated as dependent with every event on
 //     the path, so its races are reversed as far as the bound allows.
 //
-// Visibility: an event that appends to the history (Footprint::observes) is
-// treated as dependent with every event, not only with other observers, so
-// that each observation splits every trace at the same point (docs/por.md,
-// "Which states DPOR visits").
+// Visibility: with PorOptions::observations_visible, an event that appends
+// to the history (Footprint::observes) is treated as dependent with every
+// event, not only with other observers, so that each observation splits
+// every trace at the same point and each node's states are visited next to
+// every history (docs/por.md, "Which states DPOR visits"). Without it the
+// model's own rule applies: each node's states, and the history, are still
+// visited, but not every pair of the two.
 #ifndef FAULTLINE_HARNESS_DPOR_H_
 #define FAULTLINE_HARNESS_DPOR_H_
 
@@ -72,6 +75,7 @@ class DporSearch : TreeSearch<M> {
 
   Outcome Run() {
     out_.reduced = true;
+    out_.reduction = "dpor";
     this->FromEveryInit([this] { Enter(SleepSet<F>{}, 0); }, [this] { Loop(); });
     return out_;
   }
@@ -191,7 +195,8 @@ class DporSearch : TreeSearch<M> {
   bool Dependent(const F* a, const F* b) const {
     if (a == nullptr || b == nullptr) return true;
     if constexpr (requires(const F& x) { x.observes; }) {
-      if (a->observes || b->observes) return true;
+      if (por_.observations_visible && (a->observes || b->observes))
+        return true;
     }
     return !model_.Independent(*a, *b);
   }

@@ -148,6 +148,8 @@ struct Outcome {
   // Partial-order reduction (por.h): whether it was applied, the transitions
   // it skipped as asleep, and the maximal paths the search followed.
   bool reduced = false;
+  std::string reduction;       // when reduced: "sleep-sets" or "dpor"
+  std::string reduction_note;  // why not DPOR, when that was a choice
   int64_t pruned = 0;
   int64_t executions = 0;
   // Bounded liveness: the step after which the fault phase's damage was

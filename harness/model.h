@@ -45,6 +45,20 @@ inline const char* KindName(PropertyKind kind) {
   return "?";
 }
 
+// What a property reads, as far as a reduction needs to know. DPOR (dpor.h)
+// visits every state of each node, every history, and (when it treats
+// observing steps as dependent with everything) every state of a node next
+// to the history, but not every combination of two nodes' states. Anything
+// but kState is set only by builders whose function cannot see more
+// (HistoryProperty, NodeProperty, NodeAndHistoryProperty in world.h): a
+// declaration the type enforces, not a promise.
+enum class PropertyReads : uint8_t {
+  kState,
+  kHistory,
+  kOneNode,
+  kOneNodeAndHistory
+};
+
 template <typename S>
 struct Property {
   PropertyKind kind;
@@ -53,6 +67,7 @@ struct Property {
   // Eventually only: from which states the goal is owed. Empty: from the
   // initial states (Eventually); set: from every state where it holds (LeadsTo).
   std::function<bool(const S&)> trigger = nullptr;
+  PropertyReads reads = PropertyReads::kState;
 };
 
 template <typename S>

@@ -20,13 +20,16 @@
 //     again at a smaller depth after a depth cut is re-expanded in full.
 //   - Stateless (opaque nodes without Fingerprint): no visited set; the
 //     search is a tree over the decision tape, re-executed by the Executor.
-//     By default sleep sets cut whole subtrees and every state is visited.
-//     PorOptions::dpor = true runs dynamic partial-order reduction instead
-//     (dpor.h: source-DPOR with sleep sets), which explores one execution
-//     per trace of maximal executions. That cuts states: it keeps final
-//     states and the states of each node and of the history, not every
-//     combination of two nodes' states (docs/por.md, "DPOR"), so it is
-//     opt-in.
+//     When every checked Always and Sometimes property reads at most one
+//     node and the history (PropertyReads, declared by HistoryProperty,
+//     NodeProperty, NodeAndHistoryProperty), it runs dynamic partial-order
+//     reduction (dpor.h: source-DPOR with sleep sets), which explores one
+//     execution per trace of maximal executions. That cuts states: it keeps
+//     final states, each node's states and each history (and, with
+//     observations made visible, the two together), not every combination
+//     of two nodes' states (docs/por.md, "DPOR"). Otherwise sleep sets cut
+//     whole subtrees and every state is visited; Outcome::reduction_note
+//     says why.
 //
 // Liveness is not preserved (a fair cycle may be cut), so a model with
 // Eventually properties is searched unreduced; so is a model without the
@@ -62,11 +65,19 @@ struct PorOptions {
   // its states: how opaque nodes without Fingerprint() are searched.
   bool stateless = false;
   // Stateless search: dynamic partial-order reduction (dpor.h) instead of the
-  // sleep-set tree. Opt-in: DPOR keeps final states and each node's and the
-  // history's states, but can miss an Always property relating two nodes'
-  // states at one instant (docs/por.md), so --por keeps the tree search,
-  // which visits every state, until properties say what they read.
-  bool dpor = false;
+  // sleep-set tree. DPOR keeps final states and each node's states next to
+  // the history, but can miss an Always property relating two nodes' states
+  // at one instant (docs/por.md). kWhereSound runs it when every checked
+  // Always and Sometimes property reads at most one node and the history
+  // (PropertyReads), and the tree, which visits every state, otherwise.
+  // kForced runs it regardless (tests of its limit).
+  enum class Dpor : uint8_t { kWhereSound, kForced, kOff };
+  Dpor dpor = Dpor::kWhereSound;
+  // DPOR: an observing step is dependent with every step, not only with
+  // other observers, so that each node's states are visited next to every
+  // history (needed by kOneNodeAndHistory properties; costly where most
+  // steps observe). kWhereSound sets it only when such a property is checked.
+  bool observations_visible = true;
   // Testing only: false drops every backtrack point DPOR would add, which
   // must lose states (the canary for a degenerate DPOR).
   bool dpor_backtrack = true;
@@ -321,6 +332,7 @@ class SleepSetSearch : TreeSearch<M> {
 
   Outcome Run() {
     out_.reduced = por_.reduce;
+    if (por_.reduce) out_.reduction = "sleep-sets";
     this->FromEveryInit([this] { Enter(SleepSet<F>{}, 0); }, [this] { Loop(); });
     out_.visited_bytes = visited_.bytes() + InternedBytes();
     return out_;
@@ -512,6 +524,39 @@ class SleepSetSearch : TreeSearch<M> {
 
 }  // namespace internal
 
+namespace internal {
+
+// Whether DPOR may replace the sleep-set tree (PorOptions::Dpor), and with
+// which visibility rule; if not because of a property, the reason goes to
+// `why`.
+template <Model M>
+bool DporFits(const M& model, const ExploreOptions& options, PorOptions& por,
+              std::string* why) {
+  if (por.dpor != PorOptions::Dpor::kWhereSound) {
+    return por.dpor == PorOptions::Dpor::kForced;
+  }
+  bool node_with_history = false;
+  const auto& properties = model.properties();
+  for (size_t i = 0; i < properties.size(); ++i) {
+    if ((options.properties_off >> i & 1) != 0) continue;
+    // Liveness is unchecked where DPOR could run (--por-safety).
+    if (properties[i].kind == PropertyKind::kEventually) continue;
+    if (properties[i].reads == PropertyReads::kState) {
+      *why = absl::StrCat(
+          "property ", properties[i].name,
+          " may read two nodes at once, which DPOR can miss; searched "
+          "the sleep-set tree, which visits every state");
+      return false;
+    }
+    node_with_history |=
+        properties[i].reads == PropertyReads::kOneNodeAndHistory;
+  }
+  por.observations_visible = node_with_history;
+  return true;
+}
+
+}  // namespace internal
+
 // Depth-first search with sleep sets (see the top of this file). Falls back
 // to the unreduced Search when the model has no independence relation or
 // has Eventually properties (unless options.por_safety_only, which leaves
@@ -526,11 +571,16 @@ Outcome PorSearch(const M& model, const ExploreOptions& options,
   }
   if constexpr (PartialOrderModel<M>) {
     const bool stateless = por.stateless || !model.Dedupable();
-    if ((!liveness || options.por_safety_only) && stateless && por.reduce && por.dpor) {
-      return internal::RunDpor(model, options, std::move(por));
-    }
     if (!liveness || options.por_safety_only) {
-      return internal::SleepSetSearch<M>(model, options, std::move(por)).Run();
+      std::string why;  // why the tree instead of DPOR
+      if (stateless && por.reduce &&
+          internal::DporFits(model, options, por, &why)) {
+        return internal::RunDpor(model, options, std::move(por));
+      }
+      Outcome out =
+          internal::SleepSetSearch<M>(model, options, std::move(por)).Run();
+      out.reduction_note = std::move(why);
+      return out;
     }
   }
   // Unreduced, breadth-first: the default search, so the verdict is the one

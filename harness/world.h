@@ -367,6 +367,52 @@ struct World {
   }
 };
 
+// Properties that read no more than the history, one node's state, or the
+// two: the function is given only those, so the declaration DPOR relies on
+// (PropertyReads in model.h) cannot be wrong. Any kind; liveness is never
+// reduced, so the declaration matters for Always and Sometimes.
+template <typename P>
+using Observations = std::vector<Observation<typename P::Obs>>;
+
+template <typename P>
+Property<World<P>> HistoryProperty(
+    PropertyKind kind, std::string name,
+    std::function<bool(const Observations<P>&)> holds) {
+  FL_CHECK(holds != nullptr);
+  return {kind, std::move(name),
+          [holds = std::move(holds)](const World<P>& w) {
+            return holds(w.history);
+          },
+          nullptr, PropertyReads::kHistory};
+}
+
+template <typename P>
+Property<World<P>> NodeProperty(
+    PropertyKind kind, std::string name, NodeId node,
+    std::function<bool(const typename P::Node&)> holds) {
+  FL_CHECK(holds != nullptr && node >= 0 && node < kNodesMax);
+  return {kind, std::move(name),
+          [node, holds = std::move(holds)](const World<P>& w) {
+            FL_CHECK(node < w.node_count());
+            return holds(w.node(node));
+          },
+          nullptr, PropertyReads::kOneNode};
+}
+
+template <typename P>
+Property<World<P>> NodeAndHistoryProperty(
+    PropertyKind kind, std::string name, NodeId node,
+    std::function<bool(const typename P::Node&, const Observations<P>&)>
+        holds) {
+  FL_CHECK(holds != nullptr && node >= 0 && node < kNodesMax);
+  return {kind, std::move(name),
+          [node, holds = std::move(holds)](const World<P>& w) {
+            FL_CHECK(node < w.node_count());
+            return holds(w.node(node), w.history);
+          },
+          nullptr, PropertyReads::kOneNodeAndHistory};
+}
+
 template <typename P>
 concept HasNodeFingerprint = requires(const typename P::Node& n) {
   { n.Fingerprint() } -> std::convertible_to<uint64_t>;

@@ -190,6 +190,12 @@ struct PingLogic {
   std::shared_ptr<std::set<Logs>> spy;
   // Optional: an Always property that these logs never occur together.
   std::optional<Logs> forbidden;
+  // The same properties written so that each reads one node and the history
+  // (NodeProperty, HistoryProperty), which lets --por choose DPOR. Needs
+  // `observe`: "all-ponged" then counts the pongs in the history.
+  bool declared = false;
+  bool node_with_history =
+      false;  // declared: first-ping also reads the history
   int NodeCount() const { return 4; }
   std::vector<ClientRequest<Op>> Requests() const { return {}; }
   void OnStart(NodeT&, Out<Self>& out) const {
@@ -212,6 +218,7 @@ struct PingLogic {
     return logs;
   }
   std::vector<Property<World<Self>>> Properties() const {
+    if (declared) return DeclaredProperties();
     using W = World<Self>;
     std::vector<Property<W>> out{Sometimes<W>("all-ponged", [](const W& w) {
       return w.node(1).Count() + w.node(2).Count() + w.node(3).Count() == 3;
@@ -236,6 +243,34 @@ struct PingLogic {
         spy->insert(LogsOf(w));
         return true;
       }));
+    }
+    return out;
+  }
+  std::vector<Property<World<Self>>> DeclaredProperties() const {
+    FL_CHECK(observe && !forbidden && !spy);
+    using Seen = Observations<Self>;
+    std::vector<Property<World<Self>>> out{
+        HistoryProperty<Self>(PropertyKind::kSometimes, "all-ponged",
+                              [](const Seen& h) { return h.size() == 3; })};
+    auto first_ping = [](const NodeT& n) {
+      return n.Count() == 0 || n.Get(0) != 3;
+    };
+    if (bug == PingBug::kFirstPing && !node_with_history) {
+      out.push_back(NodeProperty<Self>(PropertyKind::kAlways, "first-ping", 0,
+                                       first_ping));
+    }
+    if (bug == PingBug::kFirstPing && node_with_history) {
+      out.push_back(NodeAndHistoryProperty<Self>(
+          PropertyKind::kAlways, "first-ping", 0,
+          [first_ping](const NodeT& n, const Seen&) { return first_ping(n); }));
+    }
+    if (bug == PingBug::kReversed) {
+      out.push_back(NodeProperty<Self>(
+          PropertyKind::kAlways, "reversed", 0, [](const NodeT& n) {
+            std::vector<int32_t> log;
+            for (size_t i = 0; i < n.Count(); ++i) log.push_back(n.Get(i));
+            return log != std::vector<int32_t>{3, 2, 1};
+          }));
     }
     return out;
   }
@@ -269,7 +304,15 @@ static_assert(PartialOrderModel<ActorModel<OpaquePing>>);
 static_assert(!World<FingerprintedPing>::kValueNodes);
 
 // How a stateless search is reduced.
-enum class Reduction { kNone, kSleepSets, kDpor, kDporWithoutBacktracking };
+// kDporModelRule: DPOR with observing steps dependent only as the model says
+// (PorOptions::observations_visible = false).
+enum class Reduction {
+  kNone,
+  kSleepSets,
+  kDpor,
+  kDporWithoutBacktracking,
+  kDporModelRule
+};
 
 const char* ReductionName(Reduction r) {
   switch (r) {
@@ -277,6 +320,8 @@ const char* ReductionName(Reduction r) {
     case Reduction::kSleepSets: return "sleep sets";
     case Reduction::kDpor: return "dpor";
     case Reduction::kDporWithoutBacktracking: return "dpor without backtracking";
+    case Reduction::kDporModelRule:
+      return "dpor, model's rule";
   }
   return "?";
 }
@@ -298,8 +343,10 @@ Finals Stateless(Reduction reduction, PingBug bug, WorldOptions world = {},
   Finals f;
   PorOptions por;
   por.reduce = reduction != Reduction::kNone;
-  por.dpor = reduction != Reduction::kSleepSets;
+  por.dpor = reduction == Reduction::kSleepSets ? PorOptions::Dpor::kOff
+                                                : PorOptions::Dpor::kForced;
   por.dpor_backtrack = reduction != Reduction::kDporWithoutBacktracking;
+  por.observations_visible = reduction != Reduction::kDporModelRule;
   por.stateless = !World<P>::kValueNodes;
   por.on_final = [&f](uint64_t d) { f.digests.insert(d); };
   f.outcome = PorSearch(model, options, std::move(por));
@@ -502,6 +549,41 @@ TEST(PorStateless, DporVisitsEachNodeWithTheHistory) {
   }
 }
 
+// With observing steps dependent only as the model says (only with other
+// observers and events at the same node), which --por uses unless a property
+// reads a node next to the history: DPOR still visits every history, every
+// state of each node and every final state, and it is cheaper; but it misses
+// some pairs of a node's state and the history, which is why
+// NodeAndHistoryProperty switches the stricter rule on.
+TEST(PorStateless, DporUnderTheModelsRuleVisitsEveryHistoryAndEveryNodeState) {
+  bool pairs_missed = false;
+  int64_t cheaper = 0;
+  for (const auto& [name, world] : PingWorlds()) {
+    std::set<std::vector<int32_t>> per_node[3][5];  // node 4: the history
+    std::set<std::pair<std::vector<int32_t>, std::vector<int32_t>>> pairs[3];
+    Finals runs[3];
+    const Reduction kinds[3] = {Reduction::kNone, Reduction::kDporModelRule,
+                                Reduction::kDpor};
+    for (int k = 0; k < 3; ++k) {
+      auto spy = std::make_shared<std::set<Logs>>();
+      runs[k] = Stateless<FingerprintedPing>(kinds[k], PingBug::kNone, world,
+                                             {}, spy, true);
+      for (const Logs& logs : *spy) {
+        for (int n = 0; n < 5; ++n) per_node[k][n].insert(logs[n]);
+        for (int n = 0; n < 4; ++n) pairs[k].insert({logs[n], logs[4]});
+      }
+    }
+    EXPECT_EQ(runs[1].digests, runs[0].digests) << name;
+    for (int n = 0; n < 5; ++n)
+      EXPECT_EQ(per_node[1][n], per_node[0][n]) << name << " " << n;
+    pairs_missed |= pairs[1] != pairs[0];
+    cheaper += runs[2].outcome.transitions - runs[1].outcome.transitions;
+    PrintFigures(name + " observing", Reduction::kDporModelRule, runs[1]);
+  }
+  EXPECT_TRUE(pairs_missed);
+  EXPECT_GT(cheaper, 0);
+}
+
 // And what it does not preserve: a combination of two nodes' states that
 // only some executions of a trace pass through. An Always property that
 // forbids such a combination (not tied to any observation) is violated in
@@ -522,12 +604,80 @@ TEST(PorStateless, DporCanMissAnInvariantOverTwoNodes) {
     ActorModel<OpaquePing> model(protocol, WorldOptions{});
     PorOptions por;
     por.reduce = r != Reduction::kNone;
-    por.dpor = r == Reduction::kDpor;
+    por.dpor = r == Reduction::kDpor ? PorOptions::Dpor::kForced
+                                     : PorOptions::Dpor::kOff;
     return PorSearch(model, ExploreOptions{}, std::move(por)).stop;
   };
   EXPECT_EQ(check(Reduction::kNone), Stop::kViolation);
   EXPECT_EQ(check(Reduction::kSleepSets), Stop::kViolation);
   EXPECT_EQ(check(Reduction::kDpor), Stop::kComplete);
+  // Left to choose, --por sees a property over several nodes and keeps the
+  // tree, so the combination is found.
+  OpaquePing protocol;
+  protocol.forbidden = missed.front();
+  ActorModel<OpaquePing> model(protocol, WorldOptions{});
+  const Outcome chosen = PorSearch(model, ExploreOptions{});
+  EXPECT_EQ(chosen.stop, Stop::kViolation);
+  EXPECT_EQ(chosen.reduction, "sleep-sets");
+}
+
+// --por picks DPOR by itself when every checked property declares that it
+// reads one node and the history, and the sleep-set tree (every state) when
+// one may read more; either way the verdict is the unreduced one.
+TEST(PorStateless, DporRunsWhereEveryPropertyDeclaresWhatItReads) {
+  for (const auto& [name, world] : PingWorlds()) {
+    for (PingBug bug :
+         {PingBug::kNone, PingBug::kFirstPing, PingBug::kReversed}) {
+      const std::string what =
+          absl::StrCat(name, " bug ", static_cast<int>(bug));
+      auto run = [&, bug = bug, world = world](bool declared, bool reduce) {
+        OpaquePing protocol;
+        protocol.bug = bug;
+        protocol.observe = true;
+        protocol.declared = declared;
+        ActorModel<OpaquePing> model(protocol, world);
+        PorOptions por;
+        por.reduce = reduce;
+        return PorSearch(model, ExploreOptions{}, std::move(por));
+      };
+      const Outcome plain = run(true, false);
+      const Outcome declared = run(true, true);
+      const Outcome undeclared = run(false, true);
+      EXPECT_EQ(declared.reduction, "dpor") << what;
+      EXPECT_TRUE(declared.reduction_note.empty()) << what;
+      EXPECT_EQ(undeclared.reduction, "sleep-sets") << what;
+      EXPECT_NE(undeclared.reduction_note.find("all-ponged"), std::string::npos)
+          << what;
+      EXPECT_EQ(plain.stop,
+                bug == PingBug::kNone ? Stop::kComplete : Stop::kViolation)
+          << what;
+      EXPECT_EQ(declared.stop, plain.stop) << what;
+      EXPECT_EQ(undeclared.stop, plain.stop) << what;
+      EXPECT_EQ(declared.violated, plain.violated) << what;
+      EXPECT_LE(declared.states, plain.states) << what;
+    }
+  }
+}
+
+// The stricter visibility rule is on exactly when a checked property reads a
+// node next to the history.
+TEST(PorStateless, APropertyOverANodeAndTheHistoryMakesObservationsVisible) {
+  for (bool with_history : {false, true}) {
+    OpaquePing protocol;
+    protocol.bug = PingBug::kFirstPing;
+    protocol.observe = protocol.declared = true;
+    protocol.node_with_history = with_history;
+    ActorModel<OpaquePing> model(protocol, WorldOptions{});
+    PorOptions por;
+    std::string why;
+    ASSERT_TRUE(internal::DporFits(model, ExploreOptions{}, por, &why));
+    EXPECT_EQ(por.observations_visible, with_history);
+    ExploreOptions off_first_ping;  // unchecked, it decides nothing
+    off_first_ping.properties_off = uint64_t{1} << 1;
+    ASSERT_TRUE(internal::DporFits(model, off_first_ping, por, &why));
+    EXPECT_FALSE(por.observations_visible);
+    EXPECT_EQ(PorSearch(model, ExploreOptions{}).stop, Stop::kViolation);
+  }
 }
 
 // The value twin, searched statefully, and the opaque twin, searched with
@@ -687,8 +837,8 @@ CliRun RunFaultline(const std::string& args) {
 TEST(PorCli, ReducesSafetyAndSaysWhenItDoesNot) {
   const CliRun por = RunFaultline("check two-phase-commit --por-safety");
   EXPECT_EQ(por.code, 0) << por.out;
-  EXPECT_NE(por.out.find("por=sleep-sets,safety-only"), std::string::npos) << por.out;
-  EXPECT_NE(por.out.find("transitions skipped as asleep"), std::string::npos) << por.out;
+  EXPECT_NE(por.out.find("por=on,safety-only"), std::string::npos) << por.out;
+  EXPECT_NE(por.out.find("por: sleep sets, "), std::string::npos) << por.out;
   EXPECT_NE(por.out.find("Eventually properties are not checked"), std::string::npos);
   const CliRun live = RunFaultline("check two-phase-commit --por");
   EXPECT_EQ(live.code, 0) << live.out;
