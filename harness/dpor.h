@@ -195,8 +195,9 @@ class DporSearch : TreeSearch<M> {
   bool Dependent(const F* a, const F* b) const {
     if (a == nullptr || b == nullptr) return true;
     if constexpr (requires(const F& x) { x.observes; }) {
-      if (por_.observations_visible && (a->observes || b->observes))
+      if (por_.observations_visible && (a->observes || b->observes)) {
         return true;
+      }
     }
     return !model_.Independent(*a, *b);
   }

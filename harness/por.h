@@ -522,10 +522,6 @@ class SleepSetSearch : TreeSearch<M> {
   std::vector<Frame> stack_;
 };
 
-}  // namespace internal
-
-namespace internal {
-
 // Whether DPOR may replace the sleep-set tree (PorOptions::Dpor), and with
 // which visibility rule; if not because of a property, the reason goes to
 // `why`.
