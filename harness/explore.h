@@ -349,26 +349,30 @@ class ItemQueue {
 };
 
 // Exhaustive search over one model (see Search below). A batch of frontier
-// items goes through three phases:
+// items goes through four phases:
 //   1. expand (worker threads): restore, list actions, step, fingerprint,
-//      look the successor up in the visited set (read only); a successor
-//      not seen before the batch is evaluated and its state kept, unless
-//      the same worker met it earlier in this batch (BatchFilter): workers
-//      take items in increasing order, so that one is not a first
-//      occurrence. Most repeats within a batch are such near repeats (BFS
-//      levels are full of diamonds between siblings);
+//      look the successor up in the visited set (read only); a successor is
+//      left unchecked unless it was seen before the batch or the same worker
+//      met it earlier in this batch (BatchFilter): workers take items in
+//      increasing order, so that one is not a first occurrence. Most repeats
+//      within a batch are such near repeats (BFS levels are full of diamonds
+//      between siblings);
 //   2. insert (worker threads, when the visited set is exact and a full
 //      table ends the run): thread t inserts the successors whose visited-set
 //      shard it owns (shard % threads == t), in (item, action) order, so each
 //      shard sees its insertions in exactly the one-thread order and "is this
 //      the first occurrence" is decided as a one-thread search decides it;
-//   3. merge (one thread): in (item, action) order, count, queue new states,
+//   3. keep (worker threads, after phase 2): each worker steps again to the
+//      successors of its items that phase 2 found new, evaluates them and
+//      keeps their states. Without phase 2, phase 1 keeps every unchecked
+//      successor, most of which the merge then finds present;
+//   4. merge (one thread): in (item, action) order, count, queue new states,
 //      record the liveness graph, stop at the first violation; it inserts
 //      what phase 2 left (a visited set that may turn lossy, a full table).
 // Counts, the frontier, the liveness graph and the first violation are
 // therefore exactly those of a one-thread search, on any thread count. With
 // one thread, phase 1 inserts directly (one probe per successor, prefetched:
-// ExpandPrefetched) and phase 2 does not run.
+// ExpandPrefetched) and keeps the new ones; phases 2 and 3 do not run.
 template <Model M>
 class Searcher {
  public:
@@ -423,8 +427,16 @@ class Searcher {
       }
       visited_.set_allowance_bytes(Allowance());
       pool_.Run([this](int w) { ExpandShare(w); });
-      if (ParallelInsert()) pool_.Run([this](int w) { InsertShare(w); });
-      for (size_t i = 0; i < batch_.size() && go; ++i) go = Merge(i);
+      if (ParallelInsert()) {
+        pool_.Run([this](int w) { InsertShare(w); });
+        if constexpr (kCopyable) pool_.Run([this](int w) { KeepShare(w); });
+      }
+      // Without liveness a successor that was not kept is known to be
+      // present: the merge only counts it.
+      const bool counted =
+          kCopyable && !liveness() && out_.states < options_.limits.states_max;
+      for (size_t i = 0; i < batch_.size() && go; ++i)
+        go = counted ? MergeKept(i) : Merge(i);
     }
     Finish();
     return std::move(out_);
@@ -455,7 +467,8 @@ class Searcher {
   };
   struct Expansion {
     int worker = 0;
-    size_t begin = 0, end = 0;  // in that worker's successors
+    size_t begin = 0, end = 0;            // in that worker's successors
+    size_t kept_begin = 0, kept_end = 0;  // in that worker's kept
     bool cut = false;           // at depth_max with actions enabled
     // Liveness, per action: its label, kUnfair, or kPending | i for texts[i]
     // (with keys[i] when the model has ActionKey), interned by the merge.
@@ -463,11 +476,16 @@ class Searcher {
     std::vector<std::string> texts;
     std::vector<uint64_t> keys;
   };
-  struct Worker {
+  // Aligned to a cache line: a worker writes its own fields on every
+  // successor, and a neighbour sharing a line would stall the other thread
+  // (reading its executor's world at 3.5 times the cost, on Paxos).
+  struct alignas(64) Worker {
     explicit Worker(const M& model) : ex(model) {}
     Executor<M> ex;
     std::vector<Action> actions;
     std::vector<Successor> successors;
+    std::vector<uint32_t> kept;      // indices of successors with a state
+    std::vector<uint32_t> expanded;  // batch items, for phase 3
     Tape tape;  // opaque models: the item being expanded
     // Worlds (or packed strings) of expanded items, reused for new
     // successors: copying into one that already has its capacity allocates
@@ -484,6 +502,8 @@ class Searcher {
     std::vector<std::vector<std::pair<uint32_t, uint32_t>>> owed;
     std::vector<Successor*> own;  // phase 2: this thread's, in batch order
   };
+  // KeepUnseen: the executor holds the item's state, not a successor's.
+  static constexpr int kHoldsItem = -1;
   enum class Admitted { kOld, kNew, kStop };
 
   static int Threads(const ExploreOptions& o) {
@@ -538,6 +558,8 @@ class Searcher {
     expansions_.resize(batch_.size());
     for (auto& w : workers_) {
       w->successors.clear();
+      w->kept.clear();
+      w->expanded.clear();
       w->met.Clear();
       w->owed.resize(workers_.size());
       for (auto& list : w->owed) list.clear();
@@ -589,6 +611,7 @@ class Searcher {
     Expansion& e = expansions_[i];
     e.worker = wi;
     e.begin = e.end = w.successors.size();
+    e.kept_begin = e.kept_end = w.kept.size();
     if constexpr (!kCopyable) w.tape = item.path.Unpack(item.init);
     Load(w, item);
     w.ex.Actions(w.actions);
@@ -597,30 +620,31 @@ class Searcher {
     if (liveness()) FairLabels(w, e);
     w.no_room = false;
     if constexpr (kCopyable) {
-      if (one_thread()) return ExpandPrefetched(item, w, e);
+      ExpandPrefetched(i, w, e);
+    } else {
+      for (uint32_t c = 0; c < w.actions.size(); ++c) {
+        if (c > 0) Restore(w, item);
+        w.ex.Apply(c, w.actions[c]);
+        Successor& s = w.successors.emplace_back();
+        s.fp = w.ex.Fingerprint();
+        s.choice = c;
+        Look(w, s);
+        if (s.seen == Seen::kKnown) continue;
+        Owe(i, w, w.successors.size() - 1);
+        Evaluate(w.ex.state(), /*initial=*/false, s);
+      }
+      e.end = w.successors.size();
     }
-    for (uint32_t c = 0; c < w.actions.size(); ++c) {
-      if (c > 0) Restore(w, item);
-      w.ex.Apply(c, w.actions[c]);
-      Successor& s = w.successors.emplace_back();
-      s.fp = w.ex.Fingerprint();
-      s.choice = c;
-      Look(w, s);
-      if (s.seen == Seen::kKnown) continue;
-      Owe(i, w, s);
-      Evaluate(w.ex.state(), /*initial=*/false, s);
-      if constexpr (kCopyable) Keep(w, s);
-    }
-    e.end = w.successors.size();
-    RecycleItem(w, item);
   }
 
-  // One thread: steps to every successor of the item and prefetches its
-  // visited-set bucket first, then inserts them all (the buckets are in
-  // cache by then), then steps again to each new one to evaluate it and keep
-  // its state. A lookup no longer waits for memory; the second step costs
-  // less than that wait (about one successor in five is new).
-  void ExpandPrefetched(Item& item, Worker& w, Expansion& e) {
+  // Steps to every successor of the item and prefetches its visited-set
+  // bucket first, then looks them all up (the buckets are in cache by then),
+  // then steps again to each one not seen to evaluate it and keep its state
+  // (phase 3 does that when phase 2 runs). A lookup no longer waits for
+  // memory; the second step costs less than that wait (about one successor
+  // in five is new).
+  void ExpandPrefetched(size_t i, Worker& w, Expansion& e) {
+    Item& item = batch_[i];
     const uint32_t n = static_cast<uint32_t>(w.actions.size());
     for (uint32_t c = 0; c < n; ++c) {
       if (c > 0) Restore(w, item);
@@ -630,30 +654,71 @@ class Searcher {
       s.choice = c;
       visited_.Prefetch(s.fp);
     }
-    bool last_in_place = true;  // the executor still holds the last one
-    for (uint32_t c = 0; c < n; ++c) {
-      Successor& s = w.successors[e.begin + c];
-      Look(w, s);
+    e.end = w.successors.size();
+    for (size_t k = e.begin; k < e.end; ++k) {
+      Look(w, w.successors[k]);
+      if (w.successors[k].seen != Seen::kKnown) Owe(i, w, k);
+    }
+    if (ParallelInsert()) {
+      w.expanded.push_back(static_cast<uint32_t>(i));
+      return;
+    }
+    KeepUnseen(item, w, e, n == 0 ? kHoldsItem : static_cast<int>(n) - 1);
+  }
+
+  // Evaluates and keeps the item's successors not known to be present
+  // (phase 1 or 3); the executor holds the item (kHoldsItem) or the
+  // successor of choice `holds`.
+  void KeepUnseen(Item& item, Worker& w, Expansion& e, int holds) {
+    e.kept_begin = w.kept.size();
+    for (size_t k = e.begin; k < e.end; ++k) {
+      Successor& s = w.successors[k];
       if (s.seen == Seen::kKnown) continue;
-      if (c + 1 < n || !last_in_place) {
-        Restore(w, item);
-        w.ex.Apply(c, w.actions[c]);
-        last_in_place = false;
+      const int c = static_cast<int>(s.choice);
+      if (holds != c) {
+        if (holds != kHoldsItem) Restore(w, item);
+        w.ex.Apply(s.choice, w.actions[s.choice]);
+        holds = c;
       }
       Evaluate(w.ex.state(), /*initial=*/false, s);
       Keep(w, s);
+      w.kept.push_back(static_cast<uint32_t>(k));
     }
-    e.end = w.successors.size();
+    e.kept_end = w.kept.size();
     RecycleItem(w, item);
   }
 
-  // Hands an unchecked successor to the thread that owns its shard for
-  // phase 2.
-  void Owe(size_t i, Worker& w, const Successor& s) const {
+  // Phase 3 for worker w: its items again, now that phase 2 has decided
+  // which of their successors are new.
+  void KeepShare(int wi) {
+    Worker& w = *workers_[wi];
+    for (const uint32_t i : w.expanded) {
+      Item& item = batch_[i];
+      Expansion& e = expansions_[i];
+      const bool any = std::any_of(
+          w.successors.begin() + static_cast<ptrdiff_t>(e.begin),
+          w.successors.begin() + static_cast<ptrdiff_t>(e.end),
+          [](const Successor& s) { return s.seen != Seen::kKnown; });
+      if (!any) {
+        e.kept_begin = e.kept_end = w.kept.size();
+        RecycleItem(w, item);
+        continue;
+      }
+      Load(w, item);
+      w.ex.Actions(w.actions);
+      FL_CHECK(w.actions.size() == e.end - e.begin);
+      KeepUnseen(item, w, e, kHoldsItem);
+    }
+  }
+
+  // Hands unchecked successor k of item i to the thread that owns its
+  // shard for phase 2.
+  void Owe(size_t i, Worker& w, size_t k) const {
     if (!ParallelInsert()) return;
-    const int owner = FingerprintSet::ShardOf(s.fp) % pool_.threads();
+    const int owner =
+        FingerprintSet::ShardOf(w.successors[k].fp) % pool_.threads();
     w.owed[owner].emplace_back(static_cast<uint32_t>(i),
-                               static_cast<uint32_t>(w.successors.size() - 1));
+                               static_cast<uint32_t>(k));
   }
 
   // The expanded item's world joins the spares (its path stays: the merge
@@ -734,7 +799,7 @@ class Searcher {
 
   // Phase 2 for thread t: the unchecked successors of t's shards, in
   // (item, action) order: the workers' lists for t merged by item (an item
-  // is one worker's). A successor found present gives its world back.
+  // is one worker's).
   void InsertShare(int t) {
     Worker& w = *workers_[t];
     OwnInBatchOrder(t, w.own);
@@ -746,7 +811,6 @@ class Searcher {
       const InsertResult r = visited_.Insert(s.fp, &s.target);
       if (r == InsertResult::kNoRoom) return;  // the merge stops there
       s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
-      if (s.seen == Seen::kKnown) Recycle(w, s);
     }
   }
 
@@ -772,14 +836,6 @@ class Searcher {
       while (next[from] < list.size() && list[next[from]].first == item) {
         own.push_back(&owner.successors[list[next[from]++].second]);
       }
-    }
-  }
-
-  // Takes back the world of a successor that turned out present.
-  void Recycle(Worker& w, Successor& s) const {
-    if constexpr (kCopyable) {
-      if (s.state && w.spare.size() < kSpareMax) w.spare.push_back(std::move(*s.state));
-      s.state.reset();
     }
   }
 
@@ -810,6 +866,33 @@ class Searcher {
       }
     }
     if (liveness()) graph_.AddEdges(item.index, edges_);
+    return true;
+  }
+
+  // Merge without liveness: admits only batch item i's kept successors (the
+  // others are present) and counts the rest; stops where Merge would, with
+  // the same count. Only while out_.states < states_max on entry: then the
+  // states bound can only be reached at a new state.
+  bool MergeKept(size_t i) {
+    const Item& item = batch_[i];
+    const Expansion& e = expansions_[i];
+    if (e.cut) {
+      out_.depth_cut = true;
+      return true;
+    }
+    Worker& w = *workers_[e.worker];
+    for (size_t j = e.kept_begin; j < e.kept_end; ++j) {
+      const size_t k = w.kept[j];
+      const Admitted a = Admit(w.successors[k], item, -1);
+      const bool full =
+          a == Admitted::kNew && out_.states >= options_.limits.states_max;
+      if (a == Admitted::kStop || full) {
+        out_.transitions += static_cast<int64_t>(k - e.begin + 1);
+        if (full) out_.stop = Stop::kStates;
+        return false;
+      }
+    }
+    out_.transitions += static_cast<int64_t>(e.end - e.begin);
     return true;
   }
 
@@ -942,7 +1025,7 @@ class Searcher {
   std::vector<LivenessGraph::Edge> edges_;  // merge scratch
   std::vector<uint32_t> fair_;              // merge scratch
   size_t batch_max_ = 1;
-  std::atomic<size_t> next_item_{0};
+  alignas(64) std::atomic<size_t> next_item_{0};  // its own line
 };
 
 }  // namespace internal

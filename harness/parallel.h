@@ -12,6 +12,7 @@
 #ifndef FAULTLINE_HARNESS_PARALLEL_H_
 #define FAULTLINE_HARNESS_PARALLEL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -37,7 +38,7 @@ class WorkerPool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       quit_ = true;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     for (std::thread& t : helpers_) t.join();
@@ -52,35 +53,60 @@ class WorkerPool {
     if (threads_ == 1) return f(0);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      FL_CHECK(busy_ == 0);
+      FL_CHECK(busy_.load(std::memory_order_relaxed) == 0);
       job_ = &f;
-      busy_ = threads_ - 1;
-      ++generation_;
+      busy_.store(threads_ - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     f(0);
+    SpinWhile([this] { return busy_.load(std::memory_order_acquire) != 0; });
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    done_.wait(lock,
+               [this] { return busy_.load(std::memory_order_acquire) == 0; });
     job_ = nullptr;
   }
 
  private:
+  // A search's phases follow each other within microseconds, and a thread
+  // woken from a condition variable takes tens of them to run: spin that
+  // long before sleeping.
+  static constexpr int kSpins = 1 << 14;
+
+  template <typename Pred>
+  static void SpinWhile(Pred waiting) {
+    for (int i = 0; i < kSpins && waiting(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+
   void Serve(int w) {
     uint64_t seen = 0;
     for (;;) {
+      SpinWhile(
+          [&] { return generation_.load(std::memory_order_acquire) == seen; });
       const std::function<void(int)>* job = nullptr;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
+        wake_.wait(lock, [&] {
+          return generation_.load(std::memory_order_acquire) != seen;
+        });
+        seen = generation_.load(std::memory_order_relaxed);
         if (quit_) return;
         job = job_;
       }
       FL_CHECK(job != nullptr);
       (*job)(w);
-      std::lock_guard<std::mutex> lock(mutex_);
-      FL_CHECK(busy_ > 0);
-      if (--busy_ == 0) done_.notify_one();
+      const int before = busy_.fetch_sub(1, std::memory_order_acq_rel);
+      FL_CHECK(before > 0);
+      if (before == 1) {
+        // Run checks busy_ under the mutex before it sleeps: taking it here
+        // means the notification cannot fall between that check and the wait.
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_.notify_one();
+      }
     }
   }
 
@@ -89,10 +115,10 @@ class WorkerPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int)>* job_ = nullptr;
-  uint64_t generation_ = 0;
-  int busy_ = 0;
-  bool quit_ = false;
+  const std::function<void(int)>* job_ = nullptr;  // guarded by mutex_
+  std::atomic<uint64_t> generation_{0};            // written under mutex_
+  std::atomic<int> busy_{0};  // helpers still running the job
+  bool quit_ = false;         // guarded by mutex_
 };
 
 }  // namespace faultline

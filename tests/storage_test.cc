@@ -177,6 +177,41 @@ TEST(Parallel, SameCounterexamplesAndCountsOnAnyThreadCount) {
   }
 }
 
+// Without liveness the merge only counts successors that were not kept
+// (MergeKept); a states bound reached mid-batch must still stop at the same
+// transition as the merge that admits every successor, which liveness
+// (two-phase commit's Eventually properties) keeps on.
+TEST(Parallel, AStatesBoundCountsTheSameTransitionsWithOrWithoutLiveness) {
+  const Entry* e = FindEntry("two-phase-commit");
+  ASSERT_NE(e, nullptr);
+  const auto checker = e->make(DefaultConfig(*e));
+  uint64_t eventually = 0;
+  const std::vector<PropertyInfo> properties = checker->Properties();
+  for (size_t i = 0; i < properties.size(); ++i) {
+    if (properties[i].kind == PropertyKind::kEventually)
+      eventually |= uint64_t{1} << i;
+  }
+  ASSERT_NE(eventually, 0u);
+  for (const int threads : {1, 2}) {
+    for (const int64_t bound : {1000, 4321}) {
+      ExploreOptions o;
+      o.limits = e->limits;
+      o.limits.states_max = bound;
+      o.threads = threads;
+      const Outcome with = checker->Explore(o);
+      o.properties_off = eventually;
+      const Outcome without = checker->Explore(o);
+      EXPECT_EQ(with.stop, Stop::kStates) << threads << " threads, " << bound;
+      EXPECT_EQ(without.stop, Stop::kStates)
+          << threads << " threads, " << bound;
+      EXPECT_EQ(without.states, bound);
+      EXPECT_EQ(without.states, with.states);
+      EXPECT_EQ(without.transitions, with.transitions)
+          << threads << " threads, " << bound;
+    }
+  }
+}
+
 // Resident memory decides these bounds, so each check runs in a process of
 // its own (a death-test child, re-executed from the start), as ctest runs
 // every test: in a process shared with other tests, heap those freed is
