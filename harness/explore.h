@@ -477,8 +477,8 @@ class Searcher {
     std::vector<uint64_t> keys;
   };
   // Aligned to a cache line: a worker writes its own fields on every
-  // successor, and a neighbour sharing a line would stall the other thread
-  // (reading its executor's world at 3.5 times the cost, on Paxos).
+  // successor, and a line shared with the next worker's executor would
+  // bounce between the two threads.
   struct alignas(64) Worker {
     explicit Worker(const M& model) : ex(model) {}
     Executor<M> ex;
