@@ -358,10 +358,11 @@ class ItemQueue {
 //      within a batch are such near repeats (BFS levels are full of diamonds
 //      between siblings);
 //   2. insert (worker threads, when the visited set is exact and a full
-//      table ends the run): thread t inserts the successors whose visited-set
-//      shard it owns (shard % threads == t), in (item, action) order, so each
-//      shard sees its insertions in exactly the one-thread order and "is this
-//      the first occurrence" is decided as a one-thread search decides it;
+//      table ends the run): the visited set's shards fall in groups, and a
+//      thread claims a group and inserts its successors in (item, action)
+//      order, so each shard sees its insertions in exactly the one-thread
+//      order and "is this the first occurrence" is decided as a one-thread
+//      search decides it;
 //   3. keep (worker threads, after phase 2): each worker steps again to the
 //      successors of its items that phase 2 found new, evaluates them and
 //      keeps their states. Without phase 2, phase 1 keeps every unchecked
@@ -387,6 +388,10 @@ class Searcher {
   static constexpr size_t kGrain = 16;             // items a worker claims
   static constexpr size_t kSpareMax = 2 * kBatchPerThread;  // per worker
   static constexpr size_t kPrefetchAhead = 8;      // insert phase
+  // Insert phase: shards are inserted into by groups (shard % kInsertGroups),
+  // a group by one thread at a time.
+  static constexpr int kInsertGroups = 16;
+  static_assert(FingerprintSet::kShards % kInsertGroups == 0);
   static constexpr int64_t kBitstateBytesMin = int64_t{64} << 10;
   // Liveness: a fair action whose label the merge still has to intern.
   static constexpr uint32_t kPending = uint32_t{1} << 31;
@@ -435,8 +440,9 @@ class Searcher {
       // present: the merge only counts it.
       const bool counted =
           kCopyable && !liveness() && out_.states < options_.limits.states_max;
-      for (size_t i = 0; i < batch_.size() && go; ++i)
+      for (size_t i = 0; i < batch_.size() && go; ++i) {
         go = counted ? MergeKept(i) : Merge(i);
+      }
     }
     Finish();
     return std::move(out_);
@@ -497,10 +503,10 @@ class Searcher {
     bool no_room = false;  // one thread: the visited set refused an insert
     uint32_t key_hits = 0;
     BatchFilter met;  // phase 1: fingerprints left unchecked this batch
-    // Phase 1: unchecked successors by the thread whose shards hold them, as
-    // (item, index in `successors`), in this worker's (item, action) order.
+    // Phase 1: unchecked successors by the group of shards that holds them,
+    // as (item, index in `successors`), in this worker's (item, action) order.
     std::vector<std::vector<std::pair<uint32_t, uint32_t>>> owed;
-    std::vector<Successor*> own;  // phase 2: this thread's, in batch order
+    std::vector<Successor*> own;  // phase 2: one group's, in batch order
   };
   // KeepUnseen: the executor holds the item's state, not a successor's.
   static constexpr int kHoldsItem = -1;
@@ -561,10 +567,11 @@ class Searcher {
       w->kept.clear();
       w->expanded.clear();
       w->met.Clear();
-      w->owed.resize(workers_.size());
+      w->owed.resize(kInsertGroups);
       for (auto& list : w->owed) list.clear();
     }
     next_item_.store(0, std::memory_order_relaxed);
+    next_group_.store(0, std::memory_order_relaxed);
   }
 
   // Worker w's share of the batch: items claimed kGrain at a time. The
@@ -711,13 +718,12 @@ class Searcher {
     }
   }
 
-  // Hands unchecked successor k of item i to the thread that owns its
-  // shard for phase 2.
+  // Hands unchecked successor k of item i to its shard's group for phase 2.
   void Owe(size_t i, Worker& w, size_t k) const {
     if (!ParallelInsert()) return;
-    const int owner =
-        FingerprintSet::ShardOf(w.successors[k].fp) % pool_.threads();
-    w.owed[owner].emplace_back(static_cast<uint32_t>(i),
+    const int group =
+        FingerprintSet::ShardOf(w.successors[k].fp) % kInsertGroups;
+    w.owed[group].emplace_back(static_cast<uint32_t>(i),
                                static_cast<uint32_t>(k));
   }
 
@@ -797,33 +803,40 @@ class Searcher {
     }
   }
 
-  // Phase 2 for thread t: the unchecked successors of t's shards, in
-  // (item, action) order: the workers' lists for t merged by item (an item
-  // is one worker's).
+  // Phase 2 for thread t: groups of shards claimed one at a time (a slower
+  // core takes fewer), each group's unchecked successors inserted in (item,
+  // action) order: the workers' lists for it merged by item (an item is one
+  // worker's).
   void InsertShare(int t) {
     Worker& w = *workers_[t];
-    OwnInBatchOrder(t, w.own);
-    for (size_t j = 0; j < w.own.size(); ++j) {
-      if (j + kPrefetchAhead < w.own.size()) {
-        visited_.Prefetch(w.own[j + kPrefetchAhead]->fp);
-      }
-      Successor& s = *w.own[j];
+    for (;;) {
+      const int g = next_group_.fetch_add(1, std::memory_order_relaxed);
+      if (g >= kInsertGroups) return;
+      OwnInBatchOrder(g, w.own);
+      InsertOwn(w.own);
+    }
+  }
+  void InsertOwn(const std::vector<Successor*>& own) {
+    for (size_t j = 0; j < own.size(); ++j) {
+      if (j + kPrefetchAhead < own.size())
+        visited_.Prefetch(own[j + kPrefetchAhead]->fp);
+      Successor& s = *own[j];
       const InsertResult r = visited_.Insert(s.fp, &s.target);
       if (r == InsertResult::kNoRoom) return;  // the merge stops there
       s.seen = r == InsertResult::kNew ? Seen::kNew : Seen::kKnown;
     }
   }
 
-  // Merges the workers' lists owed to thread t (each in item order) into
-  // one in batch order; O(threads) per successor.
-  void OwnInBatchOrder(int t, std::vector<Successor*>& own) const {
+  // Merges the workers' lists owed to group g (each in item order) into one
+  // in batch order; O(threads) per successor.
+  void OwnInBatchOrder(int g, std::vector<Successor*>& own) const {
     own.clear();
     std::vector<size_t> next(workers_.size(), 0);
     for (;;) {
       int from = -1;
       uint32_t item = 0;
       for (size_t v = 0; v < workers_.size(); ++v) {
-        const auto& list = workers_[v]->owed[t];
+        const auto& list = workers_[v]->owed[g];
         if (next[v] < list.size() && (from < 0 || list[next[v]].first < item)) {
           from = static_cast<int>(v);
           item = list[next[v]].first;
@@ -831,7 +844,7 @@ class Searcher {
       }
       if (from < 0) return;
       // Take the whole run of this item: its successors are consecutive.
-      const auto& list = workers_[from]->owed[t];
+      const auto& list = workers_[from]->owed[g];
       Worker& owner = *workers_[from];
       while (next[from] < list.size() && list[next[from]].first == item) {
         own.push_back(&owner.successors[list[next[from]++].second]);
@@ -1026,6 +1039,7 @@ class Searcher {
   std::vector<uint32_t> fair_;              // merge scratch
   size_t batch_max_ = 1;
   alignas(64) std::atomic<size_t> next_item_{0};  // its own line
+  alignas(64) std::atomic<int> next_group_{0};
 };
 
 }  // namespace internal
