@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/explore.h"
+#include "harness/huge_pages.h"
 #include "protocols/paxos.h"
 
 namespace {
@@ -37,6 +38,7 @@ long PeakResidentMegabytes() {
 
 int main(int argc, char** argv) {
   using namespace faultline;
+  RunWithHugePages(argv);
   std::vector<int> numbers;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
