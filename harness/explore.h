@@ -428,6 +428,9 @@ class Searcher {
                               static_cast<int64_t>(frontier_.size()), 0};
       if (budget_.Exceeded(progress, &out_.stop,
                            static_cast<int64_t>(batch_.size()))) {
+        if (out_.stop == Stop::kMemory) {
+          out_.note = MemoryNote("resident memory grew past", /*table=*/false);
+        }
         break;
       }
       visited_.set_allowance_bytes(Allowance());
@@ -935,10 +938,8 @@ class Searcher {
     if (r == InsertResult::kNoRoom) {
       if (!MakeRoom()) {
         out_.stop = Stop::kMemory;
-        out_.note = absl::StrCat("the visited set reached the memory bound (",
-                                 budget_.limit() >> 20, " MiB",
-                                 budget_.machine_bound() ? ", what the machine has free" : "",
-                                 ") at ", out_.states, " states");
+        out_.note =
+            MemoryNote("the visited set could not grow within", /*table=*/true);
         return Admitted::kStop;
       }
       r = visited_.Insert(s.fp, &s.target);
@@ -974,6 +975,29 @@ class Searcher {
     if constexpr (kCopyable) item.state = std::move(*s.state);
     frontier_.PushBack(std::move(item));
     return Admitted::kNew;
+  }
+
+  // Why the search stopped at the memory bound (the visited set's table
+  // could not grow, or everything else outgrew it), and why --lossy bitstate
+  // did not take over when it was asked for.
+  std::string MemoryNote(const char* what, bool table) const {
+    std::string note = absl::StrCat(
+        what, " the memory bound of ", budget_.limit() >> 20, " MiB",
+        budget_.machine_bound() ? " (what the machine has free)" : "", " at ",
+        out_.states, " states, about ",
+        std::max<int64_t>(0, budget_.resident() - visited_.bytes()) >> 20,
+        " MiB of it outside the visited set");
+    if (options_.lossy != Lossy::kBitstate || visited_.lossy()) return note;
+    if (liveness()) {
+      absl::StrAppend(&note,
+                      "; --lossy bitstate does not apply while "
+                      "liveness properties are checked");
+    } else {
+      absl::StrAppend(&note, table ? "; no room was left for a bitstate array"
+                                   : "; --lossy bitstate shrinks only the "
+                                     "visited set");
+    }
+    return note;
   }
 
   // The exact visited set cannot grow within the memory bound: turn it into

@@ -242,6 +242,29 @@ TEST(Memory, ATinyBoundStopsTheSearchAsBoundsExhausted) {
     const Verdict v = Judge(*checker, out);
     EXPECT_EQ(v.name, "bounds-exhausted");
     EXPECT_THAT(v.detail, HasSubstr("memory_mb_max"));
+    EXPECT_THAT(out.note, HasSubstr("the memory bound of "));
+    EXPECT_THAT(out.note, HasSubstr("MiB of it outside the visited set"));
+  });
+}
+
+// Liveness needs every state's graph index, which a bit array cannot keep:
+// asked for --lossy bitstate, the search stops at the bound and says why.
+TEST(Memory, LivenessStopsAtTheBoundAndSaysWhyBitstateDidNotTakeOver) {
+  InFreshProcess([] {
+    const Entry* e = FindEntry("two-phase-commit");
+    ASSERT_NE(e, nullptr);
+    Config config = DefaultConfig(*e);
+    config.params["participants"] = 4;  // 538,553 states: past the bound
+    const auto checker = e->make(config);
+    ExploreOptions o;
+    o.limits = e->limits;
+    o.lossy = Lossy::kBitstate;
+    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+    const Outcome out = checker->Explore(o);
+    EXPECT_EQ(out.stop, Stop::kMemory);
+    EXPECT_FALSE(out.lossy);
+    EXPECT_THAT(out.note, HasSubstr("--lossy bitstate does not apply while "
+                                    "liveness properties are checked"));
   });
 }
 
