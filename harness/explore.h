@@ -705,18 +705,16 @@ class Searcher {
     for (const uint32_t i : w.expanded) {
       Item& item = batch_[i];
       Expansion& e = expansions_[i];
+      // An item whose successors were all present is not loaded again.
       const bool any = std::any_of(
           w.successors.begin() + static_cast<ptrdiff_t>(e.begin),
           w.successors.begin() + static_cast<ptrdiff_t>(e.end),
           [](const Successor& s) { return s.seen != Seen::kKnown; });
-      if (!any) {
-        e.kept_begin = e.kept_end = w.kept.size();
-        RecycleItem(w, item);
-        continue;
+      if (any) {
+        Load(w, item);
+        w.ex.Actions(w.actions);
+        FL_CHECK(w.actions.size() == e.end - e.begin);
       }
-      Load(w, item);
-      w.ex.Actions(w.actions);
-      FL_CHECK(w.actions.size() == e.end - e.begin);
       KeepUnseen(item, w, e, kHoldsItem);
     }
   }
@@ -855,7 +853,7 @@ class Searcher {
     }
   }
 
-  // Phase 3: admits batch item i's successors in action order; false to
+  // Phase 4: admits batch item i's successors in action order; false to
   // stop.
   bool Merge(size_t i) {
     const Item& item = batch_[i];

@@ -227,14 +227,20 @@ void InFreshProcess(const std::function<void()>& check) {
       testing::ExitedWithCode(0), "");
 }
 
+// A memory bound just above what this process has resident now.
+ExploreOptions TinyMemoryBound(const Entry& e) {
+  ExploreOptions o;
+  o.limits = e.limits;
+  o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+  return o;
+}
+
 TEST(Memory, ATinyBoundStopsTheSearchAsBoundsExhausted) {
   InFreshProcess([] {
     const Entry* e = FindEntry("paxos");
     ASSERT_NE(e, nullptr);
     const auto checker = e->make(DefaultConfig(*e));
-    ExploreOptions o;
-    o.limits = e->limits;
-    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
+    const ExploreOptions o = TinyMemoryBound(*e);
     const Outcome out = checker->Explore(o);
     EXPECT_EQ(out.stop, Stop::kMemory);
     EXPECT_FALSE(out.lossy);
@@ -256,10 +262,8 @@ TEST(Memory, LivenessStopsAtTheBoundAndSaysWhyBitstateDidNotTakeOver) {
     Config config = DefaultConfig(*e);
     config.params["participants"] = 4;  // 538,553 states: past the bound
     const auto checker = e->make(config);
-    ExploreOptions o;
-    o.limits = e->limits;
+    ExploreOptions o = TinyMemoryBound(*e);
     o.lossy = Lossy::kBitstate;
-    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
     const Outcome out = checker->Explore(o);
     EXPECT_EQ(out.stop, Stop::kMemory);
     EXPECT_FALSE(out.lossy);
@@ -277,11 +281,9 @@ TEST(Memory, BitstateFallbackFinishesLossyAndNeverPasses) {
     Config config = DefaultConfig(*e);
     config.world.crashes_max = 0;
     const auto checker = e->make(config);
-    ExploreOptions o;
+    ExploreOptions o = TinyMemoryBound(*e);
     o.strategy = Strategy::kDfs;
-    o.limits = e->limits;
     o.lossy = Lossy::kBitstate;
-    o.limits.memory_mb_max = internal::ResidentMegabytes() + 2;
     const Outcome out = checker->Explore(o);
     // It may still meet the bound later (resident memory is measured, and
     // freed blocks can stay resident); either way it says lossy, never pass.
