@@ -80,6 +80,12 @@ class Checker {
     none.note = "off: this model declares no interchangeable nodes";
     return none;
   }
+  // What `--prune-stale` does here (docs/stale.md): on, or off and why.
+  virtual ReductionStatus StaleMessages() const {
+    ReductionStatus none;
+    none.note = "off: this model declares no stale messages";
+    return none;
+  }
 };
 
 // What a replayed liveness counterexample showed: the digests along it,
@@ -195,6 +201,14 @@ class ModelChecker final : public Checker {
       return model_->symmetry();
     } else {
       return Checker::Symmetry();
+    }
+  }
+
+  ReductionStatus StaleMessages() const override {
+    if constexpr (requires { model_->stale(); }) {
+      return model_->stale();
+    } else {
+      return Checker::StaleMessages();
     }
   }
 

@@ -61,6 +61,8 @@ constexpr char kUsage[] =
     "             properties; Sometimes are kept; pass means these hold)\n"
     "  --symmetry (check: visit one state per permutation of the nodes the\n"
     "             protocol declares interchangeable; see docs/symmetry.md)\n"
+    "  --prune-stale (check: states that differ only in messages the protocol\n"
+    "             declares stale are one state; see docs/stale.md)\n"
     "  and the protocol's own parameters (see 'faultline list')\n"
     "  --nodes N  the entry's node count: its own parameter under a common name\n"
     "             (e.g. --servers for raft; 'list --json' names it nodes_param)\n";
@@ -267,8 +269,9 @@ absl::Status ValidateBounded(const CheckRequest& r, bool simulate) {
 
 absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
                                         bool simulate) {
-  FL_ASSIGN_OR_RETURN(Flags flags, ParseFlags(args, {"json", "no-shrink", "por",
-                                                     "por-safety", "symmetry"}));
+  FL_ASSIGN_OR_RETURN(
+      Flags flags, ParseFlags(args, {"json", "no-shrink", "por", "por-safety",
+                                     "prune-stale", "symmetry"}));
   if (flags.positional.size() != 1) {
     return absl::InvalidArgumentError("expected exactly one protocol name");
   }
@@ -283,6 +286,7 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   r.json = flags.switches.count("json") > 0;
   r.shrink = flags.switches.count("no-shrink") == 0;
   r.config.world.symmetry = flags.switches.count("symmetry") > 0;
+  r.config.world.prune_stale = flags.switches.count("prune-stale") > 0;
   if (simulate) {
     r.explore.strategy = Strategy::kRandom;
     r.explore.seed = static_cast<uint64_t>(
@@ -298,6 +302,10 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   if (r.config.world.symmetry && !exhaustive) {
     return absl::InvalidArgumentError(
         "--symmetry reduces exhaustive search only (check with bfs or dfs)");
+  }
+  if (r.config.world.prune_stale && !exhaustive) {
+    return absl::InvalidArgumentError(
+        "--prune-stale reduces exhaustive search only (check with bfs or dfs)");
   }
   if (simulate && exhaustive) {
     return absl::InvalidArgumentError(
@@ -322,6 +330,12 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
     // Sleep sets stored per state name events by node; a state met again in
     // another naming would compare them wrongly (docs/symmetry.md).
     return absl::InvalidArgumentError("--symmetry cannot be combined with --por yet");
+  }
+  if (r.explore.por && r.config.world.prune_stale) {
+    // Sleep sets are kept per state; a merged state enables one more
+    // delivery than the state it stands for.
+    return absl::InvalidArgumentError(
+        "--prune-stale cannot be combined with --por yet");
   }
   return r;
 }
@@ -375,6 +389,7 @@ std::string DescribeOptions(const CheckRequest& r) {
                     r.explore.lossy == Lossy::kBitstate ? "bitstate" : "none");
   }
   if (r.config.world.symmetry) absl::StrAppend(&s, " symmetry=on");
+  if (r.config.world.prune_stale) absl::StrAppend(&s, " prune-stale=on");
   if (!r.properties.empty()) {
     absl::StrAppend(&s, " properties=", absl::StrJoin(r.properties, ","));
   }
@@ -489,8 +504,8 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
     return kExitUsage;
   }
   r.explore.properties_off = *off;
-  if (*off != 0 && r.config.world.symmetry) {
-    // Rebuilt knowing which properties are off: symmetry may now apply.
+  if (*off != 0 && (r.config.world.symmetry || r.config.world.prune_stale)) {
+    // Rebuilt knowing which properties are off: a reduction may now apply.
     r.config.world.properties_off = *off;
     checker = r.entry->make(r.config);
   }
@@ -513,6 +528,9 @@ int RunCheck(const std::vector<std::string>& args, bool simulate,
   }
   if (r.config.world.symmetry) {
     human << "symmetry: " << checker->Symmetry().note << "\n";
+  }
+  if (r.config.world.prune_stale) {
+    human << "stale messages: " << checker->StaleMessages().note << "\n";
   }
   const Outcome o = checker->Explore(r.explore);
   if (const std::string note = r.explore.por ? PorNote(*checker, o) : "";

@@ -78,6 +78,16 @@ class Executor {
 
   uint64_t Digest() const { return model_.Digest(state_); }
 
+  // Whether `action` leads to a state of this one's fingerprint, known
+  // without applying it (ActorModel::Stutters: a pruned stale message).
+  bool Stutters(const Action& action) const {
+    if constexpr (requires { model_.Stutters(state_, action); }) {
+      return model_.Stutters(state_, action);
+    } else {
+      return false;
+    }
+  }
+
   // Identifies the state for the visited set: the model's canonical digest
   // if it has one (equal for symmetric states), else the digest. Without a
   // trustworthy digest (opaque nodes without Fingerprint()) the path is

@@ -656,16 +656,26 @@ class Searcher {
   void ExpandPrefetched(size_t i, Worker& w, Expansion& e) {
     Item& item = batch_[i];
     const uint32_t n = static_cast<uint32_t>(w.actions.size());
+    // The delivery of a pruned stale message leads back to the item's own
+    // fingerprint, which is present: known without a step.
     for (uint32_t c = 0; c < n; ++c) {
-      if (c > 0) Restore(w, item);
-      w.ex.Apply(c, w.actions[c]);
       Successor& s = w.successors.emplace_back();
-      s.fp = w.ex.Fingerprint();
       s.choice = c;
-      visited_.Prefetch(s.fp);
+      if (w.ex.Stutters(w.actions[c])) s.seen = Seen::kKnown;
     }
     e.end = w.successors.size();
+    int holds = kHoldsItem;  // what the executor holds
     for (size_t k = e.begin; k < e.end; ++k) {
+      Successor& s = w.successors[k];
+      if (s.seen == Seen::kKnown) continue;
+      if (holds != kHoldsItem) Restore(w, item);
+      w.ex.Apply(s.choice, w.actions[s.choice]);
+      holds = static_cast<int>(s.choice);
+      s.fp = w.ex.Fingerprint();
+      visited_.Prefetch(s.fp);
+    }
+    for (size_t k = e.begin; k < e.end; ++k) {
+      if (w.successors[k].seen == Seen::kKnown) continue;
       Look(w, w.successors[k]);
       if (w.successors[k].seen != Seen::kKnown) Owe(i, w, k);
     }
@@ -673,7 +683,7 @@ class Searcher {
       w.expanded.push_back(static_cast<uint32_t>(i));
       return;
     }
-    KeepUnseen(item, w, e, n == 0 ? kHoldsItem : static_cast<int>(n) - 1);
+    KeepUnseen(item, w, e, holds);
   }
 
   // Evaluates and keeps the item's successors not known to be present

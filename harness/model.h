@@ -52,6 +52,14 @@ inline const char* KindName(PropertyKind kind) {
 // but kState is set only by builders whose function cannot see more
 // (HistoryProperty, NodeProperty, NodeAndHistoryProperty in world.h): a
 // declaration the type enforces, not a promise.
+// Whether a reduction asked for is used, and if not, why (one line: "on"
+// or "off: ...").
+struct ReductionStatus {
+  bool requested = false;
+  bool active = false;
+  std::string note;
+};
+
 enum class PropertyReads : uint8_t {
   kState,
   kHistory,

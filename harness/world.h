@@ -108,8 +108,13 @@ struct WorldOptions {
   // exploration option, not part of the world: traces do not record it.
   bool symmetry = false;
   // Properties the check skips (bit per property, --properties): an
-  // unchecked Eventually property does not stop symmetry.
+  // unchecked Eventually property does not stop symmetry or pruning.
   uint64_t properties_off = 0;
+  // Stale-message pruning (docs/stale.md): fingerprints leave out messages
+  // the protocol declares stale (P::Stale), so states that differ only in
+  // them are one state. An exploration option like symmetry: traces do not
+  // record it, and the messages stay in the world.
+  bool prune_stale = false;
 
   static constexpr uint8_t kFairDelivery = 1;  // deliverable messages arrive
   static constexpr uint8_t kFairTimers = 2;    // armed timers fire
@@ -418,6 +423,19 @@ concept HasNodeFingerprint = requires(const typename P::Node& n) {
   { n.Fingerprint() } -> std::convertible_to<uint64_t>;
 };
 
+// Stale messages (docs/stale.md): Stale(to, from, m) declares that m, in
+// flight from `from` to a node now in state `to`, changes nothing if it is
+// delivered now or at any later time, after crashes and recoveries too: its
+// handler would leave the node as it is and send, arm, persist and observe
+// nothing. Monotone by contract (stale once, stale for good), and no
+// property of the protocol may read messages in flight. tests/stale_test.cc
+// checks both halves of the contract on every reachable state it visits.
+template <typename P>
+concept DeclaresStale = requires(const P& p, const typename P::Node& n,
+                                 NodeId from, const typename P::Msg& m) {
+  { p.Stale(n, from, m) } -> std::convertible_to<bool>;
+};
+
 // Symmetry hooks a protocol may define (harness/symmetry.h). Declaring
 // SymmetricNodes() opts in; the others say how node ids inside the
 // protocol's own values move under a permutation. A value type without its
@@ -468,6 +486,7 @@ class ActorModel {
     if (options_.partitions_max > 0) splits_ = AllSplits(node_count_);
     traitor_sets_ = Adversary<P>::TraitorSets(options_, node_count_);
     SetUpSymmetry();
+    SetUpStale();
   }
   friend class Adversary<P>;
   ActorModel(const ActorModel&) = delete;  // properties may point into it
@@ -729,13 +748,16 @@ class ActorModel {
       b.PutRange(w.disk);
     }
     if (w.byz.traitors != 0) b.Put(w.byz);
+    size_t kept = 0;  // messages not pruned
     for (const Envelope<Msg>& e : w.network) {
+      if (Pruned(w, e)) continue;
+      ++kept;
       b.Put(e.from);
       b.Put(e.to);
       b.Put(e.msg);
       if (options_.causality) b.PutRange(e.stamp);  // else always empty
     }
-    b.Put(w.network.size());
+    b.Put(kept);
     b.PutRange(w.timers);
     for (const auto& o : w.history) {
       b.Put(o.node);
@@ -760,6 +782,36 @@ class ActorModel {
       }
     }
     return d;
+  }
+
+  // ---- Stale-message pruning (docs/stale.md) ----
+
+  // Whether --prune-stale is on here, and if it was asked for but is off,
+  // why.
+  const ReductionStatus& stale() const { return stale_; }
+
+  // Whether e, in flight in w, is left out of w's fingerprint: pruning is
+  // on and the protocol declares e stale at its receiver, as that node will
+  // next act: from its disk if it is down and may recover.
+  bool Pruned(const State& w, const Envelope<Msg>& e) const {
+    if constexpr (DeclaresStale<P>) {
+      if (!stale_.active) return false;
+      if constexpr (State::kValueNodes) {
+        if (!w.up(e.to) && !w.disk.empty()) {
+          return protocol_.Stale(w.disk[e.to], e.from, e.msg);
+        }
+      }
+      return protocol_.Stale(w.node(e.to), e.from, e.msg);
+    } else {
+      return false;
+    }
+  }
+
+  // Whether action a leads from w to a state of w's own fingerprint, known
+  // without stepping: the delivery of a pruned message, which changes only
+  // what the fingerprint leaves out. Explorers skip it.
+  bool Stutters(const State& w, const Event& a) const {
+    return a.kind == EventKind::kDeliver && Pruned(w, w.network[a.arg]);
   }
 
   // ---- Symmetry (harness/symmetry.h) ----
@@ -816,7 +868,10 @@ class ActorModel {
     PermuteNodes(w.disk, p, slots);
     b.PutRange(slots);
     uint64_t network = 0;
+    size_t kept = 0;
     for (const Envelope<Msg>& e : w.network) {
+      if (Pruned(w, e)) continue;
+      ++kept;
       uint64_t h = MixPair(FastHash(PermuteMsg(e.msg, p)),
                            (uint64_t{static_cast<uint32_t>(p(e.from))} << 32) |
                                static_cast<uint32_t>(p(e.to)));
@@ -828,8 +883,7 @@ class ActorModel {
     }
     uint64_t timers = 0;
     for (const TimerKey& t : w.timers) timers += MixPair(p(t.node), t.id);
-    b.Put(std::array<uint64_t, 4>{network, w.network.size(), timers,
-                                  w.timers.size()});
+    b.Put(std::array<uint64_t, 4>{network, kept, timers, w.timers.size()});
     for (const auto& o : w.history) {
       b.Put(p(o.node));
       b.Put(PermuteObs(o.value, p));
@@ -1155,6 +1209,43 @@ class ActorModel {
     return out;
   }
 
+  // Pruning stays off where a stale message still matters to the world
+  // (it holds back its FIFO link or the synchronous timers, its delivery
+  // merges vector clocks, a traitor learns from it) or where merging states
+  // is not shown sound (fair-cycle detection).
+  void SetUpStale() {
+    stale_.requested = options_.prune_stale;
+    if (!stale_.requested) return;
+    const char* why = StaleUnsupported();
+    stale_.active = why == nullptr;
+    stale_.note = why == nullptr ? "on" : absl::StrCat("off: ", why);
+  }
+  const char* StaleUnsupported() const {
+    if constexpr (!DeclaresStale<P>)
+      return "this protocol declares no stale messages";
+    if (options_.links == LinkOrder::kFifo) {
+      return "links are FIFO, and a stale message still holds back the later "
+             "ones of its link";
+    }
+    if (options_.timers != TimerModel::kAsynchronous) {
+      return "synchronous timers wait for every deliverable message, stale "
+             "ones too";
+    }
+    if (options_.causality)
+      return "a delivery merges vector clocks, stale or not";
+    if (options_.byzantine_max > 0 || options_.traitors != 0) {
+      return "the Byzantine adversary learns from the messages it receives";
+    }
+    for (size_t i = 0; i < properties_.size(); ++i) {
+      if (properties_[i].kind == PropertyKind::kEventually &&
+          (options_.properties_off >> i & 1) == 0) {
+        return "liveness properties are checked, and fair-cycle detection is "
+               "not shown sound for merged states (docs/stale.md)";
+      }
+    }
+    return nullptr;
+  }
+
   // ---- Symmetry, private part ----
 
   // With --symmetry and a declaration, the classes are set up even where
@@ -1344,6 +1435,7 @@ class ActorModel {
   std::vector<std::vector<uint8_t>> splits_;
   std::vector<uint64_t> traitor_sets_;
   SymmetryStatus symmetry_;
+  ReductionStatus stale_;
   std::vector<int> class_of_;  // per node: its class, -1 if fixed
   std::vector<std::vector<int>> requests_by_node_;
   std::vector<size_t> request_rank_;  // per request: rank at its node

@@ -157,6 +157,30 @@ class RaftCore {
   void OnRecover(Node& n, O& out) const;
   void OnMessage(Node& n, NodeId from, const Msg& m, O& out) const;
 
+  // Messages whose delivery changes nothing, now or later (docs/stale.md):
+  // those of an earlier term (OnMessage drops them; a term only grows and
+  // is persisted whenever it does); a RequestVote to a server that voted
+  // for another in its term (votedFor is persisted too, except in the
+  // forget-vote variant, whose bug that is); a vote to a server that is no
+  // candidate or already counts it (a server is a candidate of a term from
+  // its start, and its vote set only grows); and an AppendEntries reply to
+  // a follower (a follower never leads the term it follows in: standing
+  // raises it).
+  bool Stale(const Node& n, NodeId from, const Msg& m) const {
+    if (m.term != n.term) return m.term < n.term;
+    switch (m.kind) {
+      case Msg::kRequestVote:
+        return n.voted_for >= 0 && n.voted_for != from &&
+               bug != RaftBug::kForgetVote;
+      case Msg::kVote:
+        return n.role != Node::kCandidate || ((n.votes >> from) & 1) != 0;
+      case Msg::kAppendReply:
+        return n.role == Node::kFollower;
+      default:
+        return false;
+    }
+  }
+
   // Symmetry hooks (harness/symmetry.h): votedFor, the vote set and the
   // leader's nextIndex/matchIndex hold server ids. Which servers are
   // interchangeable is the protocol's to declare (Raft does, RaftKv not).

@@ -234,6 +234,26 @@ TEST_F(Cli, SymmetrySaysWhatItDid) {
       "\nsymmetry: off: this protocol declares no interchangeable nodes\n"));
 }
 
+// --prune-stale (docs/stale.md): a line says whether it merges, and why not.
+TEST_F(Cli, PruneStaleSaysWhetherItMerges) {
+  const Result on = Faultline("check raft --prune-stale");
+  EXPECT_EQ(on.code, 0) << on.err;
+  EXPECT_THAT(on.out, HasSubstr("prune-stale=on"));
+  EXPECT_THAT(on.out, HasSubstr("\nstale messages: on\n"));
+  EXPECT_THAT(on.out, HasSubstr("explored: 13769 states"));
+  const Result fifo = Faultline("check raft-kv --prune-stale");
+  EXPECT_THAT(fifo.out, HasSubstr("\nstale messages: off: links are FIFO"));
+  const Result none = Faultline("check paxos --prune-stale");
+  EXPECT_THAT(
+      none.out,
+      HasSubstr(
+          "\nstale messages: off: this protocol declares no stale messages\n"));
+  ExpectUsageError("simulate raft --prune-stale --runs 1",
+                   "--prune-stale reduces exhaustive search only");
+  ExpectUsageError("check raft --prune-stale --por",
+                   "--prune-stale cannot be combined with --por yet");
+}
+
 // Liveness turns symmetry off, unless --properties leaves it unchecked; the
 // known-bad variant's safety violation is still found under symmetry.
 TEST_F(Cli, SymmetryAppliesWhenLivenessIsNotSelected) {

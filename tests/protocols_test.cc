@@ -79,6 +79,31 @@ TEST_P(EveryEntry, KeepsItsVerdictWithSymmetry) {
   }
 }
 
+// With --prune-stale (docs/stale.md) likewise: an entry either merges states
+// that differ only in stale messages, and keeps its verdict, or says why not.
+TEST_P(EveryEntry, KeepsItsVerdictWithStaleMessagesPruned) {
+  const Entry* entry = FindEntry(GetParam());
+  ASSERT_NE(entry, nullptr);
+  Config config = DefaultConfig(*entry);
+  config.world.prune_stale = true;
+  const auto checker = entry->make(config);
+  const ReductionStatus status = checker->StaleMessages();
+  const bool declares = entry->name == "raft" ||
+                        absl::StartsWith(entry->name, "raft:") ||
+                        absl::StartsWith(entry->name, "raft-kv");
+  const bool fifo = config.world.links == LinkOrder::kFifo;
+  if (declares && !fifo) EXPECT_TRUE(status.active) << status.note;
+  if (!status.active) {
+    EXPECT_TRUE(absl::StartsWith(status.note, "off: ")) << status.note;
+    return;
+  }
+  EXPECT_EQ(status.note, "on");
+  const Outcome outcome =
+      ExpectVerdict(*entry, *checker, *entry->make(DefaultConfig(*entry)));
+  if (entry->name == "raft")
+    EXPECT_EQ(outcome.states, 13769);  // 719851 unpruned
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Registry, EveryEntry, testing::ValuesIn(EntryNames()), EntryTestName);
 
