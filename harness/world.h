@@ -791,11 +791,13 @@ class ActorModel {
   const ReductionStatus& stale() const { return stale_; }
 
   // Whether e, in flight in w, is left out of w's fingerprint: pruning is
-  // on and the protocol declares e stale at its receiver, as that node will
+  // on, and e's receiver is down for good (crash-stop: e is never
+  // delivered) or the protocol declares e stale there, as that node will
   // next act: from its disk if it is down and may recover.
   bool Pruned(const State& w, const Envelope<Msg>& e) const {
     if constexpr (DeclaresStale<P>) {
       if (!stale_.active) return false;
+      if (!w.up(e.to) && options_.crash == CrashModel::kStop) return true;
       if constexpr (State::kValueNodes) {
         if (!w.up(e.to) && !w.disk.empty()) {
           return protocol_.Stale(w.disk[e.to], e.from, e.msg);

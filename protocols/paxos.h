@@ -124,6 +124,24 @@ struct Paxos {
 
   std::vector<Property<World<Paxos>>> Properties() const;
 
+  // Messages whose delivery changes nothing, now or later (docs/stale.md):
+  // a Prepare an acceptor's promise already covers, and an Accept below it.
+  // A promise only grows and is persisted before any answer, so a restart
+  // keeps it, except in the no-persist variant, whose bug that is. Nothing
+  // is declared stale at a proposer: it persists nothing, and a restarted
+  // proposer may run its first ballot again.
+  bool Stale(const Node& n, NodeId, const Msg& m) const {
+    if (bug == Bug::kNoPersist) return false;
+    switch (m.kind) {
+      case kPrepare:
+        return m.ballot <= n.promised;
+      case kAccept:
+        return m.ballot < n.promised;
+      default:
+        return false;
+    }
+  }
+
   // Symmetry (harness/symmetry.h): the acceptors are interchangeable; the
   // proposers are not (a ballot names its proposer, a request its value).
   SymmetryClasses SymmetricNodes() const {

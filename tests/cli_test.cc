@@ -243,7 +243,7 @@ TEST_F(Cli, PruneStaleSaysWhetherItMerges) {
   EXPECT_THAT(on.out, HasSubstr("explored: 13769 states"));
   const Result fifo = Faultline("check raft-kv --prune-stale");
   EXPECT_THAT(fifo.out, HasSubstr("\nstale messages: off: links are FIFO"));
-  const Result none = Faultline("check paxos --prune-stale");
+  const Result none = Faultline("check two-phase-commit --prune-stale");
   EXPECT_THAT(
       none.out,
       HasSubstr(

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "harness/explore.h"
 #include "harness/world.h"
+#include "protocols/paxos.h"
 #include "protocols/raft.h"
 
 namespace faultline {
@@ -22,11 +23,15 @@ namespace {
 
 using RaftModel = ActorModel<Raft>;
 using RaftState = World<Raft>;
-using StaleFn = std::function<bool(const RaftNode&, NodeId, const RaftMsg&)>;
+template <typename P>
+using StaleOf = std::function<bool(const typename P::Node&, NodeId,
+                                   const typename P::Msg&)>;
+using StaleFn = StaleOf<Raft>;
 
 // The node a message to n meets: n itself, or its disk while it is down and
 // may recover (the world restarts it from there).
-const RaftNode& Receiver(const RaftState& w, NodeId n) {
+template <typename P>
+const typename P::Node& Receiver(const World<P>& w, NodeId n) {
   return !w.up(n) && !w.disk.empty() ? w.disk[n] : w.node(n);
 }
 
@@ -34,21 +39,22 @@ const RaftNode& Receiver(const RaftState& w, NodeId n) {
 // a stale message's delivery must change nothing but its own absence, and
 // it must stay stale after every action that leaves it in flight. With
 // pruning on, a stale delivery must also stutter (the same fingerprint).
-std::string BreachAt(const RaftModel& model, const StaleFn& stale,
-                     const RaftState& w, std::vector<Event>& actions) {
-  std::vector<Envelope<RaftMsg>> stale_now;
+template <typename P>
+std::string BreachAt(const ActorModel<P>& model, const StaleOf<P>& stale,
+                     const World<P>& w, std::vector<Event>& actions) {
+  std::vector<Envelope<typename P::Msg>> stale_now;
   for (const auto& e : w.network) {
     if (stale(Receiver(w, e.to), e.from, e.msg)) stale_now.push_back(e);
   }
   model.Actions(w, actions);
   for (const Event& a : actions) {
-    RaftState t = w;
+    World<P> t = w;
     model.Step(t, a, nullptr);
     const std::string what = model.Describe(w, a);
     if (a.kind == EventKind::kDeliver &&
         stale(Receiver(w, w.network[a.arg].to), w.network[a.arg].from,
               w.network[a.arg].msg)) {
-      RaftState expected = w;
+      World<P> expected = w;
       expected.network.erase(expected.network.begin() + a.arg);
       if (model.Digest(t) != model.Digest(expected)) {
         return absl::StrCat(what,
@@ -64,7 +70,7 @@ std::string BreachAt(const RaftModel& model, const StaleFn& stale,
     for (const auto& e : t.network) {
       if (std::find(stale_now.begin(), stale_now.end(), e) != stale_now.end() &&
           !stale(Receiver(t, e.to), e.from, e.msg)) {
-        return absl::StrCat(what, ": ", e.msg.ToString(), " to s", e.to,
+        return absl::StrCat(what, ": ", e.msg.ToString(), " to ", e.to,
                             " was stale before and is not after\n",
                             model.DescribeState(t));
       }
@@ -75,10 +81,11 @@ std::string BreachAt(const RaftModel& model, const StaleFn& stale,
 
 // Checks the contract on up to states_max states reached breadth first
 // without reduction; the first breach or "". `explored` gets the count.
-std::string StaleBreach(const RaftModel& model, const StaleFn& stale,
+template <typename P>
+std::string StaleBreach(const ActorModel<P>& model, const StaleOf<P>& stale,
                         int64_t states_max, int64_t* explored) {
   absl::flat_hash_set<uint64_t> seen;
-  std::deque<RaftState> frontier;
+  std::deque<World<P>> frontier;
   for (int i = 0; i < model.InitCount(); ++i) {
     frontier.push_back(model.Init(i));
     seen.insert(model.Digest(frontier.back()));
@@ -86,7 +93,7 @@ std::string StaleBreach(const RaftModel& model, const StaleFn& stale,
   std::vector<Event> actions, next;
   *explored = 0;
   while (!frontier.empty() && *explored < states_max) {
-    const RaftState w = std::move(frontier.front());
+    const World<P> w = std::move(frontier.front());
     frontier.pop_front();
     ++*explored;
     if (std::string breach = BreachAt(model, stale, w, actions);
@@ -95,7 +102,7 @@ std::string StaleBreach(const RaftModel& model, const StaleFn& stale,
     }
     model.Actions(w, next);
     for (const Event& a : next) {
-      RaftState t = w;
+      World<P> t = w;
       model.Step(t, a, nullptr);
       if (seen.insert(model.Digest(t)).second) frontier.push_back(std::move(t));
     }
@@ -103,10 +110,22 @@ std::string StaleBreach(const RaftModel& model, const StaleFn& stale,
   return "";
 }
 
-StaleFn Declared(const Raft& raft) {
-  return [raft](const RaftNode& n, NodeId from, const RaftMsg& m) {
-    return raft.Stale(n, from, m);
+template <typename P>
+StaleOf<P> Declared(const P& protocol) {
+  return [protocol](const typename P::Node& n, NodeId from,
+                    const typename P::Msg& m) {
+    return protocol.Stale(n, from, m);
   };
+}
+
+// The protocol's own declaration keeps the contract on the first `states`
+// states, and there are that many.
+template <typename P>
+void ExpectContract(const ActorModel<P>& model, int64_t states) {
+  int64_t explored = 0;
+  EXPECT_EQ(StaleBreach(model, Declared(model.protocol()), states, &explored),
+            "");
+  EXPECT_EQ(explored, states);
 }
 
 WorldOptions RaftWorld(bool prune) {
@@ -132,10 +151,7 @@ Raft SmallRaft(RaftBug bug = RaftBug::kNone) {
 TEST(RaftStale, KeepsTheContractAtTheDefaults) {
   const RaftModel model(SmallRaft(), RaftWorld(/*prune=*/true));
   ASSERT_TRUE(model.stale().active) << model.stale().note;
-  int64_t explored = 0;
-  EXPECT_EQ(StaleBreach(model, Declared(model.protocol()), 150000, &explored),
-            "");
-  EXPECT_EQ(explored, 150000);
+  ExpectContract(model, 150000);
 }
 
 // Loss, duplication, a partition, three candidates, three terms and client
@@ -150,20 +166,15 @@ TEST(RaftStale, KeepsTheContractUnderEveryFault) {
   w.duplicates_max = 1;
   w.partitions_max = 1;
   const RaftModel model(raft, w);
-  int64_t explored = 0;
-  EXPECT_EQ(StaleBreach(model, Declared(raft), 100000, &explored), "");
-  EXPECT_EQ(explored, 100000);
+  ExpectContract(model, 100000);
 }
 
 TEST(RaftStale, KeepsTheContractInEveryBuggyVariant) {
   for (RaftBug bug : {RaftBug::kNoLogCheck, RaftBug::kCommitOldTerm,
                       RaftBug::kForgetVote, RaftBug::kNoPrevCheck}) {
     const RaftModel model(SmallRaft(bug), RaftWorld(/*prune=*/true));
-    int64_t explored = 0;
-    EXPECT_EQ(StaleBreach(model, Declared(model.protocol()), 30000, &explored),
-              "")
-        << static_cast<int>(bug);
-    EXPECT_EQ(explored, 30000);
+    SCOPED_TRACE(static_cast<int>(bug));
+    ExpectContract(model, 30000);
   }
 }
 
@@ -205,6 +216,70 @@ TEST(RaftStale, CatchesAMessageThatStopsBeingStale) {
             "");
 }
 
+// Paxos declares stale what an acceptor's promise covers; under
+// crash-recovery with loss and duplication, and with two rounds.
+TEST(PaxosStale, KeepsTheContract) {
+  WorldOptions w;
+  w.crash = CrashModel::kRecover;
+  w.crashes_max = 1;
+  w.drops_max = 1;
+  w.duplicates_max = 1;
+  w.prune_stale = true;
+  const ActorModel<Paxos> model(Paxos{.acceptors = 3, .rounds = 2}, w);
+  ASSERT_TRUE(model.stale().active) << model.stale().note;
+  ExpectContract(model, 100000);
+}
+
+// Without the no-persist exception, a Prepare below a promise the restart
+// forgets would be declared stale and then not be.
+TEST(PaxosStale, CatchesAPromiseTheRestartForgets) {
+  WorldOptions w;
+  w.crash = CrashModel::kRecover;
+  w.crashes_max = 1;
+  const ActorModel<Paxos> model(
+      Paxos{.acceptors = 3, .rounds = 2, .bug = Paxos::Bug::kNoPersist}, w);
+  const StaleOf<Paxos> wrong = [](const Paxos::Node& n, NodeId,
+                                  const Paxos::Msg& m) {
+    return m.kind == Paxos::kPrepare && m.ballot <= n.promised;
+  };
+  int64_t explored = 0;
+  EXPECT_THAT(StaleBreach(model, wrong, 150000, &explored),
+              testing::HasSubstr("was stale before and is not after"));
+  EXPECT_EQ(model.protocol().Stale(Paxos::Node{.promised = 3}, 0,
+                                   Paxos::Msg{Paxos::kPrepare, 1}),
+            false);
+}
+
+// Under crash-stop a message to a crashed node is never delivered: pruned
+// whatever the protocol says of it.
+TEST(RaftStale, PrunesMessagesToANodeDownForGood) {
+  WorldOptions w;
+  w.crashes_max = 1;
+  w.prune_stale = true;
+  const RaftModel model(SmallRaft(), w);
+  RaftState s = model.Init(0);
+  std::vector<Event> actions;
+  model.Actions(s, actions);  // s0 stands: RequestVotes to s1 and s2
+  for (const Event& a : actions) {
+    if (a.kind == EventKind::kFire) {
+      model.Step(s, a, nullptr);
+      break;
+    }
+  }
+  ASSERT_EQ(s.network.size(), 2u);
+  EXPECT_FALSE(model.Pruned(s, s.network[0]));
+  model.Actions(s, actions);
+  for (const Event& a : actions) {
+    if (a.kind == EventKind::kCrash && a.node == s.network[0].to) {
+      model.Step(s, a, nullptr);
+      break;
+    }
+  }
+  ASSERT_FALSE(s.up(s.network[0].to));
+  EXPECT_TRUE(model.Pruned(s, s.network[0]));
+  EXPECT_FALSE(model.Pruned(s, s.network[1]));
+}
+
 // ---- Where the world lets pruning work ----
 
 TEST(RaftStale, IsOffWhereAStaleMessageStillMatters) {
@@ -231,7 +306,8 @@ TEST(RaftStale, IsOffWhereAStaleMessageStillMatters) {
 
 // ---- Merging is exact ----
 
-Outcome Check(const RaftModel& model, Strategy strategy, int threads) {
+template <typename M>
+Outcome Check(const M& model, Strategy strategy, int threads) {
   ExploreOptions o;
   o.strategy = strategy;
   o.threads = threads;
@@ -243,6 +319,18 @@ Outcome Check(const RaftModel& model, Strategy strategy, int threads) {
 // Breadth first, depth first and on two threads the same states: a state's
 // class has the same successors whichever member the search met first.
 // Unpruned: 719,851 states; 3 servers, 2 candidates, terms to 2, 1 crash.
+TEST(PaxosStale, MergesTheSameStatesInEveryOrder) {
+  WorldOptions w;
+  w.crashes_max = 1;
+  w.prune_stale = true;
+  const ActorModel<Paxos> model(Paxos{}, w);  // unpruned: 984,606 states
+  const Outcome bfs = Check(model, Strategy::kBfs, 1);
+  EXPECT_EQ(bfs.stop, Stop::kComplete);
+  EXPECT_EQ(bfs.states, 202100);
+  EXPECT_EQ(Check(model, Strategy::kDfs, 1).states, bfs.states);
+  EXPECT_EQ(Check(model, Strategy::kBfs, 2).states, bfs.states);
+}
+
 TEST(RaftStale, MergesTheSameStatesInEveryOrder) {
   const RaftModel model(SmallRaft(), RaftWorld(/*prune=*/true));
   const Outcome bfs = Check(model, Strategy::kBfs, 1);
