@@ -427,9 +427,11 @@ concept HasNodeFingerprint = requires(const typename P::Node& n) {
 // flight from `from` to a node now in state `to`, changes nothing if it is
 // delivered now or at any later time, after crashes and recoveries too: its
 // handler would leave the node as it is and send, arm, persist and observe
-// nothing. Monotone by contract (stale once, stale for good), and no
-// property of the protocol may read messages in flight. tests/stale_test.cc
-// checks both halves of the contract on every reachable state it visits.
+// nothing. Monotone by contract (stale once, stale for good), unchanged by
+// a renaming of interchangeable nodes (--symmetry), and no property of the
+// protocol may read messages in flight. tests/stale_test.cc checks, on
+// every reachable state it visits, that stale deliveries change nothing and
+// that stale messages stay stale.
 template <typename P>
 concept DeclaresStale = requires(const P& p, const typename P::Node& n,
                                  NodeId from, const typename P::Msg& m) {
@@ -1223,8 +1225,9 @@ class ActorModel {
     stale_.note = why == nullptr ? "on" : absl::StrCat("off: ", why);
   }
   const char* StaleUnsupported() const {
-    if constexpr (!DeclaresStale<P>)
+    if constexpr (!DeclaresStale<P>) {
       return "this protocol declares no stale messages";
+    }
     if (options_.links == LinkOrder::kFifo) {
       return "links are FIFO, and a stale message still holds back the later "
              "ones of its link";
@@ -1233,8 +1236,9 @@ class ActorModel {
       return "synchronous timers wait for every deliverable message, stale "
              "ones too";
     }
-    if (options_.causality)
+    if (options_.causality) {
       return "a delivery merges vector clocks, stale or not";
+    }
     if (options_.byzantine_max > 0 || options_.traitors != 0) {
       return "the Byzantine adversary learns from the messages it receives";
     }
