@@ -5,7 +5,8 @@ For several protocols and N = 3, 4, 5, ... this runs
   faultline check NAME --nodes N --json --seconds S --memory-mb M [reduction]
 and prints states, transitions, search time, states per second, peak RSS and
 RSS bytes per state, without reductions and with each reduction the binary
-offers (--symmetry, --por, both, --threads 2). A reduction whose flag
+offers (--symmetry, --por, both, --prune-stale, with --symmetry too, and
+--threads 2; --reductions picks some of these columns). A reduction whose flag
 `faultline --help` (or `faultline check --help`) does not list is skipped with
 a printed note, so the script works before and after those land.
 
@@ -19,6 +20,7 @@ run; nothing is hard-coded.
 
 Usage: bench/scaling.py [--faultline PATH] [--seconds S] [--memory-mb M]
                         [--protocols chang-roberts:3-10,raft:3-5,...]
+                        [--reductions none,prune-stale,...] [--states N]
 """
 
 import argparse
@@ -39,6 +41,9 @@ REDUCTIONS = [
     ("symmetry", ["--symmetry"], ["--symmetry"]),
     ("por", ["--por"], ["--por"]),
     ("symmetry+por", ["--symmetry", "--por"], ["--symmetry", "--por"]),
+    ("prune-stale", ["--prune-stale"], ["--prune-stale"]),
+    ("symmetry+prune-stale", ["--symmetry", "--prune-stale"],
+     ["--symmetry", "--prune-stale"]),
     ("threads=2", ["--threads", "2"], ["--threads"]),
 ]
 
@@ -60,6 +65,8 @@ def run(binary, name, n, extra, args):
     cmd = ["/usr/bin/time", "-f", "RSS_KB=%M CPU_S=%U+%S", binary, "check", name,
            "--nodes", str(n), "--json", "--seconds", str(args.seconds),
            "--memory-mb", str(args.memory_mb)] + extra
+    if args.states:
+        cmd += ["--states", str(args.states)]
     with tempfile.TemporaryDirectory() as tmp:  # traces of violations go here
         try:
             done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
@@ -107,7 +114,17 @@ def main():
                    help="comma list of NAME:FROM-TO (values of --nodes)")
     p.add_argument("--seconds", type=float, default=30, help="cap per run")
     p.add_argument("--memory-mb", type=int, default=2048, help="cap per run")
+    p.add_argument("--states", type=int, default=None,
+                   help="states bound per run (default: the entry's own)")
+    p.add_argument("--reductions", default=None,
+                   help="comma list of columns (default: all): "
+                        + ",".join(r[0] for r in REDUCTIONS))
     args = p.parse_args()
+    known = [r[0] for r in REDUCTIONS]
+    wanted = args.reductions.split(",") if args.reductions else known
+    for w in wanted:
+        if w not in known:
+            sys.exit(f"scaling: unknown reduction '{w}'; known: {', '.join(known)}")
     if not os.access(args.faultline, os.X_OK):
         sys.exit(f"scaling: no faultline binary at {args.faultline}")
     if not os.path.exists("/usr/bin/time"):
@@ -115,6 +132,8 @@ def main():
     text = help_text(args.faultline)
     reductions = []
     for column, extra, flags in REDUCTIONS:
+        if column not in wanted:
+            continue
         missing = [f for f in flags if not listed(f, text)]
         if missing:
             print(f"note: skipping '{column}': faultline --help does not list "
@@ -122,7 +141,8 @@ def main():
         else:
             reductions.append((column, extra))
     load = open("/proc/loadavg").read().split()[:3]
-    print(f"caps {args.seconds:g} s and {args.memory_mb} MB per run; load "
+    states = f", {args.states} states" if args.states else ""
+    print(f"caps {args.seconds:g} s and {args.memory_mb} MB{states} per run; load "
           f"average {' '.join(load)}; {os.cpu_count()} cores; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for item in args.protocols.split(","):
