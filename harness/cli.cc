@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -299,13 +300,18 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   FL_RETURN_IF_ERROR(ValidateConfig(*r.entry, r.config));
   const bool exhaustive = r.explore.strategy == Strategy::kBfs ||
                           r.explore.strategy == Strategy::kDfs;
-  if (r.config.world.symmetry && !exhaustive) {
-    return absl::InvalidArgumentError(
-        "--symmetry reduces exhaustive search only (check with bfs or dfs)");
-  }
-  if (r.config.world.prune_stale && !exhaustive) {
-    return absl::InvalidArgumentError(
-        "--prune-stale reduces exhaustive search only (check with bfs or dfs)");
+  // Reductions of the visited set: exhaustive search only, and not with the
+  // sleep sets --por stores per state (a state met again in another naming,
+  // or merged with one that enables one more delivery, would compare them
+  // wrongly; docs/symmetry.md, docs/stale.md).
+  const std::pair<bool, const char*> reductions[] = {
+      {r.config.world.symmetry, "--symmetry"},
+      {r.config.world.prune_stale, "--prune-stale"}};
+  for (const auto& [on, flag] : reductions) {
+    if (on && !exhaustive) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " reduces exhaustive search only (check with bfs or dfs)"));
+    }
   }
   if (simulate && exhaustive) {
     return absl::InvalidArgumentError(
@@ -326,16 +332,11 @@ absl::StatusOr<CheckRequest> ParseCheck(const std::vector<std::string>& args,
   if (r.explore.lossy != Lossy::kNone && (!exhaustive || r.explore.por)) {
     return absl::InvalidArgumentError("--lossy applies to check without --por (bfs or dfs)");
   }
-  if (r.explore.por && r.config.world.symmetry) {
-    // Sleep sets stored per state name events by node; a state met again in
-    // another naming would compare them wrongly (docs/symmetry.md).
-    return absl::InvalidArgumentError("--symmetry cannot be combined with --por yet");
-  }
-  if (r.explore.por && r.config.world.prune_stale) {
-    // Sleep sets are kept per state; a merged state enables one more
-    // delivery than the state it stands for.
-    return absl::InvalidArgumentError(
-        "--prune-stale cannot be combined with --por yet");
+  for (const auto& [on, flag] : reductions) {
+    if (on && r.explore.por) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " cannot be combined with --por yet"));
+    }
   }
   return r;
 }

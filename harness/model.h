@@ -45,13 +45,6 @@ inline const char* KindName(PropertyKind kind) {
   return "?";
 }
 
-// What a property reads, as far as a reduction needs to know. DPOR (dpor.h)
-// visits every state of each node, every history, and (when it treats
-// observing steps as dependent with everything) every state of a node next
-// to the history, but not every combination of two nodes' states. Anything
-// but kState is set only by builders whose function cannot see more
-// (HistoryProperty, NodeProperty, NodeAndHistoryProperty in world.h): a
-// declaration the type enforces, not a promise.
 // Whether a reduction asked for is used, and if not, why (one line: "on"
 // or "off: ...").
 struct ReductionStatus {
@@ -60,6 +53,13 @@ struct ReductionStatus {
   std::string note;
 };
 
+// What a property reads, as far as a reduction needs to know. DPOR (dpor.h)
+// visits every state of each node, every history, and (when it treats
+// observing steps as dependent with everything) every state of a node next
+// to the history, but not every combination of two nodes' states. Anything
+// but kState is set only by builders whose function cannot see more
+// (HistoryProperty, NodeProperty, NodeAndHistoryProperty in world.h): a
+// declaration the type enforces, not a promise.
 enum class PropertyReads : uint8_t {
   kState,
   kHistory,

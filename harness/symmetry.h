@@ -35,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/assert.h"
+#include "harness/model.h"
 
 namespace faultline {
 
@@ -170,11 +171,8 @@ inline std::string DescribeClasses(const SymmetryClasses& classes,
 }
 
 // What --symmetry did for one check: on (with the classes), or off and why.
-struct SymmetryStatus {
-  bool requested = false;
-  bool active = false;
+struct SymmetryStatus : ReductionStatus {
   SymmetryClasses classes;
-  std::string note;  // one line: "on: ..." or "off: ..."
 };
 
 namespace internal {

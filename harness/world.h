@@ -1242,14 +1242,23 @@ class ActorModel {
     if (options_.byzantine_max > 0 || options_.traitors != 0) {
       return "the Byzantine adversary learns from the messages it receives";
     }
+    if (ChecksLiveness()) {
+      return "liveness properties are checked, and fair-cycle detection is "
+             "not shown sound for merged states (docs/stale.md)";
+    }
+    return nullptr;
+  }
+
+  // Whether an Eventually property is checked (not left off by
+  // --properties): the reductions stay off then.
+  bool ChecksLiveness() const {
     for (size_t i = 0; i < properties_.size(); ++i) {
       if (properties_[i].kind == PropertyKind::kEventually &&
           (options_.properties_off >> i & 1) == 0) {
-        return "liveness properties are checked, and fair-cycle detection is "
-               "not shown sound for merged states (docs/stale.md)";
+        return true;
       }
     }
-    return nullptr;
+    return false;
   }
 
   // ---- Symmetry, private part ----
@@ -1287,12 +1296,9 @@ class ActorModel {
   // Why a declared symmetry cannot be used in this check, or nullptr.
   const char* SymmetryUnsupported() const {
     if (symmetry_.classes.empty()) return "no two nodes are interchangeable here";
-    for (size_t i = 0; i < properties_.size(); ++i) {
-      if (properties_[i].kind == PropertyKind::kEventually &&
-          (options_.properties_off >> i & 1) == 0) {
-        return "liveness properties are checked, and fair-cycle detection "
-               "labels events by node names (see docs/symmetry.md)";
-      }
+    if (ChecksLiveness()) {
+      return "liveness properties are checked, and fair-cycle detection "
+             "labels events by node names (see docs/symmetry.md)";
     }
     if (options_.byzantine_max > 0 || options_.traitors != 0) {
       return "the Byzantine adversary's state is not permuted";

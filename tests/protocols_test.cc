@@ -49,6 +49,16 @@ TEST_P(EveryEntry, MeetsItsExpectation) {
   ExpectVerdict(*entry, *checker, *checker);
 }
 
+// Whether a reduction is on; an entry that declares what it needs must have
+// it on, and one without it must say why not.
+bool ReductionOn(const ReductionStatus& status, bool declares) {
+  if (declares) EXPECT_TRUE(status.active) << status.note;
+  if (!status.active) {
+    EXPECT_TRUE(absl::StartsWith(status.note, "off: ")) << status.note;
+  }
+  return status.active;
+}
+
 // With --symmetry (docs/symmetry.md) an entry either reduces, and then keeps
 // its verdict, or says why not and searches exactly as without (its
 // CanonicalDigest is then the plain digest: the run checked above).
@@ -62,11 +72,7 @@ TEST_P(EveryEntry, KeepsItsVerdictWithSymmetry) {
   const bool declares = absl::StartsWith(entry->name, "paxos") ||
                         absl::StartsWith(entry->name, "two-phase-spec") ||
                         entry->name == "raft" || absl::StartsWith(entry->name, "raft:");
-  if (declares) EXPECT_TRUE(status.active) << status.note;
-  if (!status.active) {
-    EXPECT_TRUE(absl::StartsWith(status.note, "off: ")) << status.note;
-    return;
-  }
+  if (!ReductionOn(status, declares)) return;
   EXPECT_TRUE(absl::StartsWith(status.note, "on: ")) << status.note;
   const Outcome outcome =
       ExpectVerdict(*entry, *checker, *entry->make(DefaultConfig(*entry)));
@@ -93,11 +99,7 @@ TEST_P(EveryEntry, KeepsItsVerdictWithStaleMessagesPruned) {
                         absl::StartsWith(entry->name, "raft-kv") ||
                         absl::StartsWith(entry->name, "paxos");
   const bool fifo = config.world.links == LinkOrder::kFifo;
-  if (declares && !fifo) EXPECT_TRUE(status.active) << status.note;
-  if (!status.active) {
-    EXPECT_TRUE(absl::StartsWith(status.note, "off: ")) << status.note;
-    return;
-  }
+  if (!ReductionOn(status, declares && !fifo)) return;
   EXPECT_EQ(status.note, "on");
   const Outcome outcome =
       ExpectVerdict(*entry, *checker, *entry->make(DefaultConfig(*entry)));

@@ -80,35 +80,46 @@ std::string BreachAt(const ActorModel<P>& model, const StaleOf<P>& stale,
   return "";
 }
 
-// Checks the contract on up to states_max states reached breadth first
-// without reduction; the first breach or "". `explored` gets the count.
-template <typename P>
-std::string StaleBreach(const ActorModel<P>& model, const StaleOf<P>& stale,
-                        int64_t states_max, int64_t* explored) {
+// Visits up to states_max states reached breadth first from the initial
+// states, without reduction, until visit() returns false; the count visited.
+template <typename P, typename Visit>
+int64_t WalkBreadthFirst(const ActorModel<P>& model, int64_t states_max,
+                         Visit visit) {
   absl::flat_hash_set<uint64_t> seen;
   std::deque<World<P>> frontier;
   for (int i = 0; i < model.InitCount(); ++i) {
     frontier.push_back(model.Init(i));
     seen.insert(model.Digest(frontier.back()));
   }
-  std::vector<Event> actions, next;
-  *explored = 0;
-  while (!frontier.empty() && *explored < states_max) {
+  std::vector<Event> actions;
+  int64_t visited = 0;
+  while (!frontier.empty() && visited < states_max) {
     const World<P> w = std::move(frontier.front());
     frontier.pop_front();
-    ++*explored;
-    if (std::string breach = BreachAt(model, stale, w, actions);
-        !breach.empty()) {
-      return breach;
-    }
-    model.Actions(w, next);
-    for (const Event& a : next) {
+    ++visited;
+    if (!visit(w)) break;
+    model.Actions(w, actions);
+    for (const Event& a : actions) {
       World<P> t = w;
       model.Step(t, a, nullptr);
       if (seen.insert(model.Digest(t)).second) frontier.push_back(std::move(t));
     }
   }
-  return "";
+  return visited;
+}
+
+// Checks the contract on up to states_max states reached breadth first
+// without reduction; the first breach or "". `explored` gets the count.
+template <typename P>
+std::string StaleBreach(const ActorModel<P>& model, const StaleOf<P>& stale,
+                        int64_t states_max, int64_t* explored) {
+  std::string breach;
+  std::vector<Event> actions;
+  *explored = WalkBreadthFirst(model, states_max, [&](const World<P>& w) {
+    breach = BreachAt(model, stale, w, actions);
+    return breach.empty();
+  });
+  return breach;
 }
 
 template <typename P>
@@ -291,26 +302,16 @@ TEST(RaftStale, PrunesTheSameUnderRenaming) {
   w.symmetry = true;
   const RaftModel model(raft, w);
   ASSERT_TRUE(model.symmetry().active) << model.symmetry().note;
-  absl::flat_hash_set<uint64_t> seen;
-  std::deque<RaftState> frontier = {model.Init(0)};
-  std::vector<Event> actions;
   int pruned = 0;
-  for (int count = 0; count < 20000 && !frontier.empty(); ++count) {
-    const RaftState s = std::move(frontier.front());
-    frontier.pop_front();
+  WalkBreadthFirst(model, 20000, [&](const RaftState& s) {
     for (const auto& e : s.network) pruned += model.Pruned(s, e);
     ForEachPermutation(model.symmetry().classes, 3,
                        [&](const NodePermutation& p) {
                          EXPECT_EQ(model.CanonicalDigest(model.Permute(s, p)),
                                    model.CanonicalDigest(s));
                        });
-    model.Actions(s, actions);
-    for (const Event& a : actions) {
-      RaftState t = s;
-      model.Step(t, a, nullptr);
-      if (seen.insert(model.Digest(t)).second) frontier.push_back(std::move(t));
-    }
-  }
+    return true;
+  });
   EXPECT_GT(pruned, 1000);
 }
 
